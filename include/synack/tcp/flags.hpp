@@ -112,7 +112,7 @@ enum class flag_anomaly : std::uint8_t {
     syn_with_fin = 0x02,     ///< SYN+FIN (forbidden: see `syn_and_fin_cannot_be_set_together`)
     syn_with_rst = 0x04,     ///< SYN+RST
     xmas = 0x08,             ///< FIN+PSH+URG, the "Xmas tree" probe
-    fin_without_ack = 0x10,  ///< FIN with ACK clear: every FIN of a real stack acknowledges (RFC 9293 3.10.7.4)
+    fin_without_ack = 0x10,  ///< FIN with neither ACK nor SYN: every FIN of a real stack acknowledges (RFC 9293 3.10.7.4)
     psh_without_data = 0x20, ///< PSH on a segment with no payload (RFC 9293 3.9.1: PSH marks data)
 };
 
@@ -146,7 +146,8 @@ constexpr classification classify(flag_set f, std::size_t payload_length) noexce
     if (!syn_and_fin_cannot_be_set_together(f)) out.anomalies |= flag_anomaly::syn_with_fin;
     if (!syn_and_rst_cannot_be_set_together(f)) out.anomalies |= flag_anomaly::syn_with_rst;
     if (f.has_all(flag::fin | flag::psh | flag::urg)) out.anomalies |= flag_anomaly::xmas;
-    if (f.has(flag::fin) && !f.has(flag::ack)) out.anomalies |= flag_anomaly::fin_without_ack;
+    // A SYN+FIN is already named as such; FIN without ACK is the lone-FIN probe.
+    if (f.has(flag::fin) && !f.has_any(flag::ack | flag::syn)) out.anomalies |= flag_anomaly::fin_without_ack;
     if (f.has(flag::psh) && payload_length == 0) out.anomalies |= flag_anomaly::psh_without_data;
 
     if (f.has(flag::rst)) out.kind = segment_class::reset;
