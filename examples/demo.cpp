@@ -19,8 +19,7 @@ int main() {
 
     std::printf("TCP flags (RFC 9293 3.1, RFC 3168):\n");
     for (flag f : ~tcp::flag_set{}) {
-        const auto letters = tcp::flag_set{f}.letters();
-        std::printf("  %.*s  0x%02x\n", static_cast<int>(letters.size), letters.chars.data(), static_cast<unsigned>(f));
+        std::printf("  %s  0x%02x\n", tcp::flag_set{f}.letters().c_str(), static_cast<unsigned>(f));
     }
 
     std::printf("\nWhat a segment's flags mean:\n");
@@ -32,10 +31,8 @@ int main() {
     };
     for (const auto& s : samples) {
         const auto c = tcp::classify(s.flags, s.payload);
-        std::printf("  %-8.*s payload %-4zu -> %.*s", static_cast<int>(s.flags.letters().size),
-                    s.flags.letters().chars.data(), s.payload, static_cast<int>(tcp::to_string(c.kind).size()),
-                    tcp::to_string(c.kind).data());
-        for (auto a : c.anomalies) std::printf(" [%.*s]", static_cast<int>(tcp::to_string(a).size()), tcp::to_string(a).data());
+        std::printf("  %-8s payload %-4zu -> %s", s.flags.letters().c_str(), s.payload, tcp::to_string(c.kind).data());
+        for (auto a : c.anomalies) std::printf(" [%s]", tcp::to_string(a).data());
         std::printf("\n");
     }
 

@@ -54,12 +54,14 @@ constexpr bool traits_are_consistent() noexcept {
 
 } // namespace detail
 
-/// The printed letters of a flag set: at most one character per declared flag.
+/// The printed letters of a flag set: at most one character per declared flag,
+/// NUL-terminated so `c_str()` can go straight to printf.
 template <std::size_t Capacity>
 struct flag_letters {
-    std::array<char, Capacity> chars{};
+    std::array<char, Capacity + 1> chars{};
     std::size_t size = 0;
     constexpr std::string_view view() const noexcept { return {chars.data(), size}; }
+    constexpr const char* c_str() const noexcept { return chars.data(); }
     constexpr operator std::string_view() const noexcept { return view(); }
     friend constexpr bool operator==(const flag_letters& a, std::string_view b) noexcept { return a.view() == b; }
 };
