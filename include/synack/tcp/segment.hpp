@@ -86,8 +86,20 @@ public:
         const auto f = flags();
         return static_cast<std::uint32_t>(payload().size()) + (f.has(flag::syn) ? 1u : 0u) + (f.has(flag::fin) ? 1u : 0u);
     }
-    /// Oddities the connection layer decides about (they are not parse errors).
-    constexpr segment_anomalies anomalies() const noexcept { return anomalies_; }
+    /// Oddities the connection layer decides about (they are not parse errors);
+    /// computed on demand, so parsing pays only for validation.
+    constexpr segment_anomalies anomalies() const noexcept {
+        segment_anomalies a{};
+        for (const option o : options()) {
+            if (o.kind() == option_kind::mss && o.mss() == 0) a |= segment_anomaly::mss_zero;
+            if (o.kind() == option_kind::window_scale && o.window_scale() > max_window_scale)
+                a |= segment_anomaly::window_scale_above_14;
+        }
+        if (flags().has_all(flag::syn | flag::fin)) a |= segment_anomaly::syn_with_fin;
+        if (source_port() == 0 || destination_port() == 0) a |= segment_anomaly::port_zero;
+        if ((bytes_[12] & 0x0f) != 0) a |= segment_anomaly::reserved_bits;
+        return a;
+    }
 
     /// True when the checksum is right for a pseudo-header of this sum (e.g.
     /// `ipv4_pseudo_header{src, dst}.sum(n)`), or for `pseudo_header.sum(...)` directly.
@@ -104,7 +116,6 @@ private:
     friend constexpr core::result<segment_view, parse_error> parse(std::span<const std::uint8_t>) noexcept;
     std::span<const std::uint8_t> bytes_{};
     std::uint8_t options_length_ = 0;
-    segment_anomalies anomalies_{};
 };
 
 /// Validates `bytes` as one TCP segment (the IP layer has already bounded them) and
@@ -126,16 +137,7 @@ constexpr core::result<segment_view, parse_error> parse(std::span<const std::uin
                                                       static_cast<std::uint16_t>(header_min_size));
         if (!options) return failure(options.error());
         v.options_length_ = static_cast<std::uint8_t>(*options);
-        // Semantic oddities of the options (the cheap scan only runs when there are options).
-        for (const option o : v.options()) {
-            if (o.kind() == option_kind::mss && o.mss() == 0) v.anomalies_ |= segment_anomaly::mss_zero;
-            if (o.kind() == option_kind::window_scale && o.window_scale() > max_window_scale)
-                v.anomalies_ |= segment_anomaly::window_scale_above_14;
-        }
     }
-    if (v.flags().has_all(flag::syn | flag::fin)) v.anomalies_ |= segment_anomaly::syn_with_fin;
-    if (v.source_port() == 0 || v.destination_port() == 0) v.anomalies_ |= segment_anomaly::port_zero;
-    if ((bytes[12] & 0x0f) != 0) v.anomalies_ |= segment_anomaly::reserved_bits;
     return v;
 }
 

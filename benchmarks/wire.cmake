@@ -1,0 +1,11 @@
+# The peer for the wire benchmarks: libtins (Debian libtins-dev), when found.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+    pkg_check_modules(LIBTINS QUIET IMPORTED_TARGET libtins)
+endif()
+if(LIBTINS_FOUND)
+    target_link_libraries(${target} PRIVATE PkgConfig::LIBTINS)
+    target_compile_definitions(${target} PRIVATE SYNACK_HAVE_LIBTINS=1)
+else()
+    message(STATUS "libtins not found (Debian: libtins-dev): wire benchmarks run without the /libtins peer")
+endif()
