@@ -251,25 +251,36 @@ struct option_summary {
     constexpr std::span<const sack_block> sacks() const noexcept { return {sack_blocks.data(), sack_block_count}; }
 };
 
-/// Summarises validated options in one pass.
+/// Summarises validated options in one pass over their bytes.
 constexpr option_summary summarize(const option_range& options) noexcept {
     option_summary s{};
-    for (const option o : options) {
-        switch (o.kind_byte()) {
-        case 0: case 1: break;
-        case 2: s.mss = o.mss(); s.has_mss = true; break;
-        case 3: s.window_scale = o.window_scale(); s.has_window_scale = true; break;
+    const auto b = options.bytes();
+    std::size_t i = 0;
+    while (i < b.size()) {
+        const std::uint8_t kind = b[i];
+        if (kind == 0) break;
+        if (kind == 1) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = b[i + 1]; // validated: present, 2 or more, within the space
+        const std::uint8_t* d = &b[i + 2];
+        switch (kind) {
+        case 2: s.mss = detail::load_be16(d); s.has_mss = true; break;
+        case 3: s.window_scale = d[0]; s.has_window_scale = true; break;
         case 4: s.sack_permitted = true; break;
         case 5:
-            s.sack_block_count = static_cast<std::uint8_t>(o.sack_block_count());
-            for (std::size_t i = 0; i < o.sack_block_count(); ++i) s.sack_blocks[i] = o.sack(i);
+            s.sack_block_count = static_cast<std::uint8_t>((length - 2) / 8);
+            for (std::size_t k = 0; k < s.sack_block_count; ++k)
+                s.sack_blocks[k] = {seq_number{detail::load_be32(d + 8 * k)}, seq_number{detail::load_be32(d + 8 * k + 4)}};
             break;
-        case 8: s.timestamps = o.timestamps(); s.has_timestamps = true; break;
+        case 8: s.timestamps = {detail::load_be32(d), detail::load_be32(d + 4)}; s.has_timestamps = true; break;
         default:
-            if (s.unknown_count < s.unknown_kinds.size()) s.unknown_kinds[s.unknown_count] = o.kind_byte();
+            if (s.unknown_count < s.unknown_kinds.size()) s.unknown_kinds[s.unknown_count] = kind;
             if (s.unknown_count < 255) ++s.unknown_count;
             break;
         }
+        i += length;
     }
     return s;
 }
