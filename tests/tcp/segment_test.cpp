@@ -120,13 +120,15 @@ TEST_CASE("options iterate one by one, unknown kinds reported, nothing after EOL
 }
 
 TEST_CASE("bytes after EOL are ignored even when they would be malformed", "[tcp][segment][options]") {
-    const auto v = parse(header_with({0, 2, 0, 7}));
+    const auto b = header_with({0, 2, 0, 7});
+    const auto v = parse(b);
     REQUIRE(v.has_value());
     CHECK_FALSE(v->summary().has_mss);
 }
 
 TEST_CASE("the summary decodes a Linux SYN's options and ACK SACK blocks", "[tcp][segment][options]") {
-    const auto syn = parse(header_with({2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7}));
+    const auto syn_bytes = header_with({2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7});
+    const auto syn = parse(syn_bytes);
     REQUIRE(syn.has_value());
     const auto s = syn->summary();
     CHECK((s.has_mss && s.mss == 1460));

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ranges> // borrowed_range: refuse to view a temporary
 #include <span>
 #include <string_view>
 
@@ -228,6 +229,12 @@ constexpr core::result<ip_packet, ip_errc> parse_ip(std::span<const std::uint8_t
     }
     return failure(ip_errc::bad_version);
 }
+
+/// Parsing a temporary container would leave the packet's views dangling: does not compile.
+template <class Container>
+    requires(!std::is_lvalue_reference_v<Container> && std::ranges::contiguous_range<Container> &&
+             !std::ranges::borrowed_range<Container>)
+void parse_ip(Container&&) = delete;
 
 /// Bytes of an IPv4 header written by `write_ipv4_header` (no options).
 inline constexpr std::size_t ipv4_header_size = 20;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ranges> // borrowed_range: refuse to view a temporary
 #include <span>
 #include <string_view>
 
@@ -140,6 +141,13 @@ constexpr core::result<segment_view, parse_error> parse(std::span<const std::uin
     }
     return v;
 }
+
+/// Parsing a temporary container would leave the view dangling, so it does not compile:
+/// keep the bytes in a variable that outlives the view.
+template <class Container>
+    requires(!std::is_lvalue_reference_v<Container> && std::ranges::contiguous_range<Container> &&
+             !std::ranges::borrowed_range<Container>)
+void parse(Container&&) = delete;
 
 /// A segment to send: header fields, options held inline (no heap), payload viewed.
 struct segment {
