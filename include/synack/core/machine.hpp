@@ -1,0 +1,203 @@
+#pragma once
+/// \file
+/// A state machine over a `transition_table`: a value (copyable, resettable) holding
+/// the current state, the user's context and a tracer. `dispatch` takes an event known
+/// only at run time (a dense index, as a classified segment gives) and a payload that
+/// guards and actions see; the table's cell is one indexed load, and the rows of every
+/// cell are compiled into one switch, so guards and actions inline.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "synack/core/trace.hpp"
+#include "synack/core/transition_table.hpp"
+
+namespace synack::core {
+
+/// What a dispatch did.
+enum class dispatch_result : std::uint8_t {
+    transitioned, ///< a row fired (its action ran, the state is its target)
+    ignored,      ///< the cell is declared `ignore`, or a row with target `ignore` fired
+    rejected,     ///< the cell is declared `reject`: the table's reject action ran
+    unhandled,    ///< no row for this state and event (a hole in the table)
+    no_guard_held, ///< the cell has rows but none of their guards held
+};
+
+/// Events raised by actions wait here until the current event is done (run to
+/// completion): fixed capacity, no heap. Raising past capacity is refused.
+template <std::size_t Capacity = 8>
+class event_queue {
+public:
+    /// Queues event `index`; false when full.
+    constexpr bool raise(std::size_t index) noexcept {
+        if (size_ == Capacity) return false;
+        items_[(head_ + size_++) % Capacity] = static_cast<std::uint8_t>(index);
+        return true;
+    }
+    constexpr bool empty() const noexcept { return size_ == 0; }
+    constexpr std::size_t size() const noexcept { return size_; }
+    constexpr std::size_t pop() noexcept {
+        const std::size_t e = items_[head_];
+        head_ = (head_ + 1) % Capacity;
+        --size_;
+        return e;
+    }
+    constexpr void clear() noexcept { head_ = size_ = 0; }
+
+private:
+    std::array<std::uint8_t, Capacity> items_{};
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
+namespace detail {
+/// Calls a guard or action with what it accepts: (context, payload, queue), (context, payload) or (context).
+template <class F, class Context, class Payload, class Queue>
+constexpr decltype(auto) invoke_row_callable(const F& f, Context& ctx, Payload& payload, Queue& queue) {
+    if constexpr (std::is_invocable_v<const F&, Context&, Payload&, Queue&>) return f(ctx, payload, queue);
+    else if constexpr (std::is_invocable_v<const F&, Context&, Payload&>) return f(ctx, payload);
+    else if constexpr (std::is_invocable_v<const F&, Context&>) return f(ctx);
+    else {
+        static_assert(std::is_invocable_v<const F&, Context&>,
+                      "synack::machine: a guard or action must be callable with (context), (context, payload) or (context, payload, queue)");
+        return f(ctx);
+    }
+}
+} // namespace detail
+
+/// An empty payload, for events that carry nothing.
+struct no_payload {};
+
+/// A machine running `Table` (a `transition_table` value) on `Context`.
+template <class Table, class Context, class Tracer = no_tracer, std::size_t QueueCapacity = 8>
+class machine {
+public:
+    using table_type = Table;
+    using context_type = Context;
+    using queue_type = event_queue<QueueCapacity>;
+
+    constexpr machine() = default;
+    constexpr explicit machine(const Table& table, Context context = {}, Tracer tracer = {})
+        : table_{table}, context_{std::move(context)}, tracer_{std::move(tracer)} {}
+
+    /// The current state's index.
+    constexpr std::size_t state() const noexcept { return state_; }
+    /// True when the current state is S.
+    template <class S>
+    constexpr bool is() const noexcept { return state_ == Table::template state_index<S>(); }
+    /// The current state's name.
+    constexpr std::string_view state_name() const noexcept { return Table::state_names[state_]; }
+
+    constexpr Context& context() noexcept { return context_; }
+    constexpr const Context& context() const noexcept { return context_; }
+    constexpr Tracer& tracer() noexcept { return tracer_; }
+
+    /// Back to the initial state with a fresh context; the queue is emptied.
+    constexpr void reset(Context context = {}) {
+        state_ = 0;
+        context_ = std::move(context);
+        queue_.clear();
+    }
+    /// Puts the machine in state S without running anything (for tests).
+    template <class S>
+    constexpr void set_state() noexcept { state_ = static_cast<std::uint8_t>(Table::template state_index<S>()); }
+    constexpr void set_state(std::size_t index) noexcept { state_ = static_cast<std::uint8_t>(index); }
+
+    /// Dispatches the event of index `event` with `payload`, then every event the
+    /// actions raised meanwhile (with an empty payload). Returns what the first did.
+    /// An index outside the table's events is `unhandled`, and changes nothing.
+    template <class Payload = no_payload>
+    constexpr dispatch_result dispatch(std::size_t event, Payload&& payload = {}) {
+        const auto result = dispatch_one(event, payload);
+        while (!queue_.empty()) {
+            no_payload none{};
+            dispatch_one(queue_.pop(), none);
+        }
+        return result;
+    }
+
+    /// Dispatches a typed event, which is also the payload.
+    template <class Event>
+    constexpr dispatch_result process(Event e) {
+        return dispatch(Table::template event_index<Event>(), e);
+    }
+
+    const Table& table() const noexcept { return table_; }
+
+private:
+    template <class Payload>
+    constexpr dispatch_result dispatch_one(std::size_t event, Payload& payload) {
+        if (event >= Table::event_count) return dispatch_result::unhandled;
+        const std::size_t cell_index = state_ * Table::event_count + event;
+        return dispatch_cell(cell_index, payload, std::make_index_sequence<Table::cell_count>{});
+    }
+
+    // One switch over every cell: the compiler turns the fold into a jump table, and
+    // each case holds its rows' guards and actions inline.
+    template <class Payload, std::size_t... Cells>
+    constexpr dispatch_result dispatch_cell(std::size_t cell_index, Payload& payload, std::index_sequence<Cells...>) {
+        dispatch_result result = dispatch_result::unhandled;
+        (void)((cell_index == Cells ? (result = run_cell<Cells>(payload), true) : false) || ...);
+        return result;
+    }
+
+    template <std::size_t Cell, class Payload>
+    constexpr dispatch_result run_cell(Payload& payload) {
+        constexpr cell_info cell = Table::cell_table.cells[Cell];
+        if constexpr (cell.kind == cell_kind::unhandled) {
+            return dispatch_result::unhandled;
+        } else if constexpr (cell.kind == cell_kind::ignore) {
+            return dispatch_result::ignored;
+        } else if constexpr (cell.kind == cell_kind::reject) {
+            detail::invoke_row_callable(table_.reject_action(), context_, payload, queue_);
+            return dispatch_result::rejected;
+        } else {
+            return try_rows<Cell, 0>(payload);
+        }
+    }
+
+    template <std::size_t Cell, std::size_t K, class Payload>
+    constexpr dispatch_result try_rows(Payload& payload) {
+        constexpr cell_info cell = Table::cell_table.cells[Cell];
+        if constexpr (K == cell.count) {
+            return dispatch_result::no_guard_held;
+        } else {
+            constexpr std::size_t r = Table::cell_table.rows[cell.first + K];
+            constexpr row_info info = Table::rows_info[r];
+            const auto& row = table_.template row_at<r>();
+            if constexpr (info.guarded) {
+                if (!detail::invoke_row_callable(row.guard, context_, payload, queue_)) return try_rows<Cell, K + 1>(payload);
+            }
+            if constexpr (info.has_action) detail::invoke_row_callable(row.action, context_, payload, queue_);
+            constexpr std::size_t from = Cell / Table::event_count;
+            constexpr std::size_t event = Cell % Table::event_count;
+            if constexpr (info.to == target_ignore) {
+                return dispatch_result::ignored;
+            } else if constexpr (info.to == target_reject) {
+                detail::invoke_row_callable(table_.reject_action(), context_, payload, queue_);
+                return dispatch_result::rejected;
+            } else {
+                state_ = info.to;
+                tracer_(Table::state_names[from], Table::event_names[event], Table::state_names[info.to]);
+                return dispatch_result::transitioned;
+            }
+        }
+    }
+
+    [[no_unique_address]] Table table_{};
+    Context context_{};
+    [[no_unique_address]] Tracer tracer_{};
+    queue_type queue_{};
+    std::uint8_t state_ = 0;
+};
+
+/// Deduces a machine's types: `auto m = make_machine(table, context{})`.
+template <class Table, class Context = no_payload, class Tracer = no_tracer>
+constexpr auto make_machine(const Table& table, Context context = {}, Tracer tracer = {}) {
+    return machine<Table, Context, Tracer>{table, std::move(context), std::move(tracer)};
+}
+
+} // namespace synack::core
