@@ -31,6 +31,7 @@ enum class dispatch_result : std::uint8_t {
 template <std::size_t Capacity = 8>
 class event_queue {
 public:
+    static constexpr std::size_t capacity = Capacity;
     /// Queues event `index`; false when full.
     constexpr bool raise(std::size_t index) noexcept {
         if (size_ == Capacity) return false;
@@ -53,16 +54,28 @@ private:
     std::size_t size_ = 0;
 };
 
+/// A machine without a queue: nothing can be raised, and it takes no space.
+template <>
+class event_queue<0> {
+public:
+    static constexpr std::size_t capacity = 0;
+    constexpr bool raise(std::size_t) noexcept { return false; }
+    constexpr bool empty() const noexcept { return true; }
+    constexpr std::size_t size() const noexcept { return 0; }
+    constexpr void clear() noexcept {}
+};
+
 namespace detail {
 /// Calls a guard or action with what it accepts: (context, payload, queue), (context, payload) or (context).
 template <class F, class Context, class Payload, class Queue>
 constexpr decltype(auto) invoke_row_callable(const F& f, Context& ctx, Payload& payload, Queue& queue) {
-    if constexpr (std::is_invocable_v<const F&, Context&, Payload&, Queue&>) return f(ctx, payload, queue);
+    if constexpr (Queue::capacity > 0 && std::is_invocable_v<const F&, Context&, Payload&, Queue&>) return f(ctx, payload, queue);
     else if constexpr (std::is_invocable_v<const F&, Context&, Payload&>) return f(ctx, payload);
     else if constexpr (std::is_invocable_v<const F&, Context&>) return f(ctx);
     else {
         static_assert(std::is_invocable_v<const F&, Context&>,
-                      "synack::machine: a guard or action must be callable with (context), (context, payload) or (context, payload, queue)");
+                      "synack::machine: a guard or action must be callable with (context), (context, payload), or "
+                      "(context, payload, queue) on a machine with a queue (make_machine<capacity>)");
         return f(ctx);
     }
 }
@@ -72,7 +85,7 @@ constexpr decltype(auto) invoke_row_callable(const F& f, Context& ctx, Payload& 
 struct no_payload {};
 
 /// A machine running `Table` (a `transition_table` value) on `Context`.
-template <class Table, class Context, class Tracer = no_tracer, std::size_t QueueCapacity = 8>
+template <class Table, class Context, class Tracer = no_tracer, std::size_t QueueCapacity = 0>
 class machine {
 public:
     using table_type = Table;
@@ -108,31 +121,48 @@ public:
 
     /// Dispatches the event of index `event` with `payload`, then every event the
     /// actions raised meanwhile (with an empty payload). Returns what the first did.
-    /// An index outside the table's events is `unhandled`, and changes nothing.
+    /// An index outside the table's events is `unhandled`, and changes nothing. Every
+    /// guard and action of the table must accept `payload` (or ignore it).
     template <class Payload = no_payload>
     constexpr dispatch_result dispatch(std::size_t event, Payload&& payload = {}) {
-        const auto result = dispatch_one(event, payload);
-        while (!queue_.empty()) {
-            no_payload none{};
-            dispatch_one(queue_.pop(), none);
-        }
+        if (event >= Table::event_count) return dispatch_result::unhandled;
+        const auto result = dispatch_cell(state_ * Table::event_count + event, payload,
+                                          std::make_index_sequence<Table::cell_count>{});
+        drain_queue();
         return result;
     }
 
-    /// Dispatches a typed event, which is also the payload.
+    /// Dispatches a typed event, which is also the payload its guards and actions see.
+    /// Only the event's own column of the table is compiled for it, so its callables
+    /// may take the event type itself: `[](context&, const ack0& frame) { ... }`.
     template <class Event>
     constexpr dispatch_result process(Event e) {
-        return dispatch(Table::template event_index<Event>(), e);
+        constexpr std::size_t event = Table::template event_index<Event>();
+        const auto result = dispatch_column<event>(e, std::make_index_sequence<Table::state_count>{});
+        drain_queue();
+        return result;
     }
 
     const Table& table() const noexcept { return table_; }
 
 private:
-    template <class Payload>
-    constexpr dispatch_result dispatch_one(std::size_t event, Payload& payload) {
-        if (event >= Table::event_count) return dispatch_result::unhandled;
-        const std::size_t cell_index = state_ * Table::event_count + event;
-        return dispatch_cell(cell_index, payload, std::make_index_sequence<Table::cell_count>{});
+    // Events raised by actions, each with an empty payload; with no queue, nothing to do.
+    constexpr void drain_queue() {
+        if constexpr (QueueCapacity > 0) {
+            while (!queue_.empty()) {
+                const std::size_t event = queue_.pop();
+                no_payload none{};
+                if (event < Table::event_count)
+                    dispatch_cell(state_ * Table::event_count + event, none, std::make_index_sequence<Table::cell_count>{});
+            }
+        }
+    }
+
+    template <std::size_t Event, class Payload, std::size_t... States>
+    constexpr dispatch_result dispatch_column(Payload& payload, std::index_sequence<States...>) {
+        dispatch_result result = dispatch_result::unhandled;
+        (void)((state_ == States ? (result = run_cell<States * Table::event_count + Event>(payload), true) : false) || ...);
+        return result;
     }
 
     // One switch over every cell: the compiler turns the fold into a jump table, and
@@ -190,7 +220,7 @@ private:
     [[no_unique_address]] Table table_{};
     Context context_{};
     [[no_unique_address]] Tracer tracer_{};
-    queue_type queue_{};
+    [[no_unique_address]] queue_type queue_{};
     std::uint8_t state_ = 0;
 };
 
@@ -198,6 +228,12 @@ private:
 template <class Table, class Context = no_payload, class Tracer = no_tracer>
 constexpr auto make_machine(const Table& table, Context context = {}, Tracer tracer = {}) {
     return machine<Table, Context, Tracer>{table, std::move(context), std::move(tracer)};
+}
+/// A machine whose actions may raise up to `QueueCapacity` events while one is handled
+/// (run to completion): `auto m = make_machine<4>(table, context{})`.
+template <std::size_t QueueCapacity, class Table, class Context = no_payload, class Tracer = no_tracer>
+constexpr auto make_machine(const Table& table, Context context = {}, Tracer tracer = {}) {
+    return machine<Table, Context, Tracer, QueueCapacity>{table, std::move(context), std::move(tracer)};
 }
 
 } // namespace synack::core
