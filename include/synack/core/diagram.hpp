@@ -42,37 +42,61 @@ constexpr void put_identifier(Sink& out, std::string_view name) {
     }
 }
 
+/// A row is drawn when it leads to a state, and is not a self-loop that does nothing.
+constexpr bool drawn(const row_info& r) noexcept { return r.to != target_ignore && r.to != target_reject && !(r.to == r.from && !r.has_action); }
+
+/// True when row `i` is drawn and is the first row of its (from, to) edge: parallel rows
+/// share one edge with one label per row.
+template <class Table>
+constexpr bool first_of_edge(std::size_t i) noexcept {
+    const row_info& r = Table::rows_info[i];
+    if (!drawn(r)) return false;
+    for (std::size_t j = 0; j < i; ++j) {
+        const row_info& p = Table::rows_info[j];
+        if (p.from == r.from && p.to == r.to && drawn(p)) return false;
+    }
+    return true;
+}
+
 } // namespace detail
 
 /// Writes the diagram of `table` to `out`, a callable taking `std::string_view` pieces.
 template <class Table, class Sink>
 constexpr void write_diagram(const Table&, diagram_format format, Sink&& out, std::string_view title = "transitions") {
     constexpr std::size_t S = Table::state_count;
-    auto edge_label = [&](const row_info& r) {
-        out(r.any_event ? std::string_view{"any other event"} : Table::event_names[r.event]);
-        if (r.guarded) out(" [guard]");
+    // Every row drawn from `first`'s state to its target, one label each.
+    auto edge_labels = [&](std::size_t first, std::string_view separator) {
+        const row_info& f = Table::rows_info[first];
+        for (std::size_t i = first; i < Table::row_count; ++i) {
+            const row_info& r = Table::rows_info[i];
+            if (r.from != f.from || r.to != f.to || !detail::drawn(r)) continue;
+            if (i != first) out(separator);
+            out(r.any_event ? std::string_view{"any other event"} : Table::event_names[r.event]);
+            if (r.guarded) out(" [guard]");
+        }
     };
     if (format == diagram_format::dot) {
         out("digraph \"");
         out(title);
-        out("\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n  start [shape=point];\n");
+        out("\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n  __initial__ [shape=point, label=\"\"];\n");
         for (std::size_t s = 0; s < S; ++s)
             if (Table::terminal_states[s]) {
                 out("  \"");
                 out(Table::state_names[s]);
                 out("\" [peripheries=2];\n");
             }
-        out("  start -> \"");
+        out("  __initial__ -> \"");
         out(Table::state_names[0]);
         out("\";\n");
-        for (const row_info& r : Table::rows_info) {
-            if (r.to >= S || (r.to == r.from && !r.has_action)) continue;
+        for (std::size_t i = 0; i < Table::row_count; ++i) {
+            const row_info& r = Table::rows_info[i];
+            if (!detail::first_of_edge<Table>(i)) continue;
             out("  \"");
             out(Table::state_names[r.from]);
             out("\" -> \"");
             out(Table::state_names[r.to]);
             out("\" [label=\"");
-            edge_label(r);
+            edge_labels(i, "\\n");
             out("\"];\n");
         }
         out("}\n");
@@ -90,14 +114,15 @@ constexpr void write_diagram(const Table&, diagram_format format, Sink&& out, st
         out("  [*] --> ");
         detail::put_identifier(out, Table::state_names[0]);
         out("\n");
-        for (const row_info& r : Table::rows_info) {
-            if (r.to >= S || (r.to == r.from && !r.has_action)) continue;
+        for (std::size_t i = 0; i < Table::row_count; ++i) {
+            const row_info& r = Table::rows_info[i];
+            if (!detail::first_of_edge<Table>(i)) continue;
             out("  ");
             detail::put_identifier(out, Table::state_names[r.from]);
             out(" --> ");
             detail::put_identifier(out, Table::state_names[r.to]);
             out(" : ");
-            edge_label(r);
+            edge_labels(i, "<br/>");
             out("\n");
         }
         for (std::size_t s = 0; s < S; ++s)
