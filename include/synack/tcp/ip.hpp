@@ -100,6 +100,27 @@ struct ipv6_address {
     friend constexpr bool operator==(const ipv6_address&, const ipv6_address&) noexcept = default;
 };
 
+/// An IPv4 or an IPv6 address: one endpoint of a connection, whichever family it uses.
+struct ip_address {
+    ipv6_address bytes{}; ///< the IPv6 address, or the IPv4 one in the first four bytes
+    bool v6 = false;
+
+    constexpr ip_address() noexcept = default;
+    constexpr ip_address(const ipv4_address& a) noexcept { // NOLINT: an IPv4 address is an IP address
+        for (std::size_t i = 0; i < 4; ++i) bytes.bytes[i] = a.bytes[i];
+    }
+    constexpr ip_address(const ipv6_address& a) noexcept : bytes{a}, v6{true} {} // NOLINT
+    /// Parses IPv4 dotted-quad or IPv6 text; nullopt on anything else.
+    static constexpr std::optional<ip_address> parse(std::string_view text) noexcept {
+        if (const auto a = ipv4_address::parse(text)) return ip_address{*a};
+        if (const auto a = ipv6_address::parse(text)) return ip_address{*a};
+        return std::nullopt;
+    }
+    /// The IPv4 address (meaningful when `!v6`).
+    constexpr ipv4_address v4() const noexcept { return {{bytes.bytes[0], bytes.bytes[1], bytes.bytes[2], bytes.bytes[3]}}; }
+    friend constexpr bool operator==(const ip_address&, const ip_address&) noexcept = default;
+};
+
 /// The IPv4 pseudo-header of the TCP checksum (RFC 9293 3.1): source, destination,
 /// zero, protocol 6, TCP length.
 struct ipv4_pseudo_header {

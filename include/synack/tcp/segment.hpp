@@ -115,6 +115,7 @@ public:
 
 private:
     friend constexpr core::result<segment_view, parse_error> parse(std::span<const std::uint8_t>) noexcept;
+    friend constexpr core::result<segment_view, parse_error> parse_lenient(std::span<const std::uint8_t>) noexcept;
     std::span<const std::uint8_t> bytes_{};
     std::uint8_t options_length_ = 0;
 };
@@ -142,12 +143,42 @@ constexpr core::result<segment_view, parse_error> parse(std::span<const std::uin
     return v;
 }
 
+/// As `parse`, but a malformed option ends the options instead of failing the segment:
+/// the options before it are kept, it and what follows are ignored. This is what a
+/// connection does with a segment from a peer ("a malformed option is ignored", as
+/// Linux's tcp_parse_options stops at one); only a broken header (too short, bad data
+/// offset) is an error.
+constexpr core::result<segment_view, parse_error> parse_lenient(std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.size() < header_min_size) return parse(bytes);
+    const std::size_t header_length = static_cast<std::size_t>(bytes[12] >> 4) * 4;
+    if (header_length < header_min_size || header_length > bytes.size()) return parse(bytes);
+    segment_view v{};
+    v.bytes_ = bytes;
+    if (header_length > header_min_size) {
+        const auto options = detail::validate_options(bytes.subspan(header_min_size, header_length - header_min_size),
+                                                      static_cast<std::uint16_t>(header_min_size));
+        if (options) {
+            v.options_length_ = static_cast<std::uint8_t>(*options);
+        } else {
+            // Errors point at the bad option's kind byte, or at its length byte.
+            const auto& e = options.error();
+            const std::size_t at = e.offset - header_min_size - (e.code == parse_errc::option_length_missing ? 0 : 1);
+            v.options_length_ = static_cast<std::uint8_t>(at);
+        }
+    }
+    return v;
+}
+
 /// Parsing a temporary container would leave the view dangling, so it does not compile:
 /// keep the bytes in a variable that outlives the view.
 template <class Container>
     requires(!std::is_lvalue_reference_v<Container> && std::ranges::contiguous_range<Container> &&
              !std::ranges::borrowed_range<Container>)
 void parse(Container&&) = delete;
+template <class Container>
+    requires(!std::is_lvalue_reference_v<Container> && std::ranges::contiguous_range<Container> &&
+             !std::ranges::borrowed_range<Container>)
+void parse_lenient(Container&&) = delete;
 
 /// A segment to send: header fields, options held inline (no heap), payload viewed.
 struct segment {
