@@ -335,7 +335,7 @@ public:
         const std::uint32_t new_bytes = static_cast<std::uint32_t>(s.payload().size()) - (in_sequence ? distance(s.seq(), tcb_.rcv_nxt) : 0);
         const bool fin_counts = fin && !tcb_.fin_received && in_sequence &&
                                 distance(s.seq(), tcb_.rcv_nxt) <= s.payload().size() &&
-                                (new_bytes == 0 || (can_receive_in(state_) || state_ == state::syn_received) && new_bytes <= received_.free());
+                                (new_bytes == 0 || ((can_receive_in(state_) || state_ == state::syn_received) && new_bytes <= received_.free()));
         if (fin_counts) return all ? event::seg_fin_ack_all : event::seg_fin;
         return all ? event::seg_ack_all : event::seg_ack;
     }
@@ -683,6 +683,10 @@ public:
         while (core().transport().receive([&](std::span<const std::uint8_t> frame) { on_frame(frame); })) ++frames;
         on_time();
         return frames;
+    }
+    /// Takes one frame, if the transport has one ready; true when it did.
+    constexpr bool receive_one() {
+        return core().transport().receive([&](std::span<const std::uint8_t> frame) { on_frame(frame); });
     }
     /// One frame from the transport (an IP packet or a bare segment, as its medium says).
     /// Returns false when it was not for this connection or did not parse.
