@@ -95,18 +95,33 @@ namespace detail {
 /// IPv4 with both addresses unspecified. The checksum still covers every byte of the segment.
 inline constexpr ipv4_pseudo_header bare_pseudo_header{};
 
+/// What connections share: the transport, the clock, the ISN policy, the settings and the
+/// counters. A lone connection has its own; a listener's connections share one, so each
+/// costs only its TCB, its state and its buffers.
+template <class Transport, class Clock, class Isn>
+struct connection_environment {
+    Transport transport;
+    const Clock* clock = nullptr;
+    Isn* isn = nullptr;
+    connection_config config{};
+    connection_counters counters{};
+    ip_address listen_address{};          // a passive open's local address, restored on its return to LISTEN
+    std::optional<endpoint> reply_to{};   // where a reply to a segment for no connection goes (transient)
+};
+
 template <class Transport, class Clock, class Isn, std::size_t SendBuffer, std::size_t ReceiveBuffer>
 class connection_core {
 public:
+    using environment = connection_environment<Transport, Clock, Isn>;
+
     constexpr connection_core() = default;
-    constexpr connection_core(Transport transport, const Clock& clock, Isn& isn, const connection_config& config)
-        : transport_{std::move(transport)}, clock_{&clock}, isn_{&isn}, config_{config} {}
+    constexpr explicit connection_core(environment* env) noexcept : env_{env} {}
 
     // ---- what the table's guards ask ----
     constexpr bool retries_left() const noexcept {
-        const std::uint8_t limit = state_ == state::syn_sent       ? config_.syn_retries
-                                   : state_ == state::syn_received ? config_.synack_retries
-                                                                   : config_.data_retries;
+        const std::uint8_t limit = state_ == state::syn_sent       ? env_->config.syn_retries
+                                   : state_ == state::syn_received ? env_->config.synack_retries
+                                                                   : env_->config.data_retries;
         return tcb_.retries < limit;
     }
     constexpr bool opened_passively() const noexcept { return tcb_.passive; }
@@ -117,7 +132,7 @@ public:
     /// is its retransmission (our SYN,ACK was lost): Linux answers it with the SYN,ACK again.
     constexpr bool is_retransmitted_syn(const arrival& a) const noexcept { return a.segment.seq() == tcb_.irs; }
     /// RFC 1337 4.2 leaves it to a policy; Linux's default lets a RST end TIME-WAIT.
-    constexpr bool rst_ends_time_wait() const noexcept { return !config_.ignore_rst_in_time_wait; }
+    constexpr bool rst_ends_time_wait() const noexcept { return !env_->config.ignore_rst_in_time_wait; }
 
     // ---- actions on user calls ----
     constexpr void on_listen() noexcept {
@@ -128,7 +143,7 @@ public:
     constexpr void send_syn() {
         tcb_.reason = close_reason::none;
         choose_iss();
-        tcb_.rto_ms = ms(config_.initial_rto);
+        tcb_.rto_ms = ms(env_->config.initial_rto);
         emit(flag::syn, tcb_.iss, seq_number{}, {});
         arm_retransmit();
     }
@@ -159,10 +174,10 @@ public:
     constexpr void reply_reset(const arrival& a) {
         const auto& s = a.segment;
         if (s.flags().has(flag::rst)) return; // never answer a reset
-        reply_to_ = a.source;
+        env_->reply_to = a.source;
         if (s.flags().has(flag::ack)) emit_reset(s.ack(), seq_number{}, false);
         else emit_reset(seq_number{}, s.seq() + s.length(), true);
-        reply_to_.reset();
+        env_->reply_to.reset();
     }
     /// RFC 9293 3.10.7.2, third: a SYN in LISTEN.
     constexpr void accept_syn(const arrival& a) {
@@ -170,7 +185,7 @@ public:
         tcb_.local.address = a.destination.address;
         take_syn(a);
         choose_iss();
-        tcb_.rto_ms = ms(config_.initial_rto);
+        tcb_.rto_ms = ms(env_->config.initial_rto);
         send_syn_ack();
         arm_retransmit();
     }
@@ -209,13 +224,13 @@ public:
     /// per connection as Linux's tcp_invalid_ratelimit: a global limit is CVE-2016-5696).
     constexpr void challenge_ack() {
         const std::int64_t now = now_ms();
-        const std::int64_t interval = ms(config_.challenge_ack_interval);
+        const std::int64_t interval = ms(env_->config.challenge_ack_interval);
         if (tcb_.last_challenge_ms >= 0 && now - tcb_.last_challenge_ms < interval) {
-            ++counters_.challenge_acks_throttled;
+            ++env_->counters.challenge_acks_throttled;
             return;
         }
         tcb_.last_challenge_ms = now;
-        ++counters_.challenge_acks;
+        ++env_->counters.challenge_acks;
         send_ack();
     }
     constexpr void back_to_listen() {
@@ -224,7 +239,7 @@ public:
         const config_state keep{tcb_.passive};
         tcb_ = {};
         tcb_.local = local;
-        tcb_.local.address = listen_address_;
+        tcb_.local.address = env_->listen_address;
         tcb_.passive = keep.passive;
         sent_.clear();
         received_.clear();
@@ -251,7 +266,7 @@ public:
     /// RFC 9293 3.10.7.4, eighth (TIME-WAIT): start, or restart, the 2 MSL timer.
     constexpr void enter_time_wait() noexcept {
         tcb_.retransmit_at.disarm();
-        tcb_.state_timer.arm(now(), 2 * config_.msl);
+        tcb_.state_timer.arm(now(), 2 * env_->config.msl);
     }
     constexpr void end(close_reason reason) noexcept {
         tcb_.reason = reason;
@@ -265,8 +280,8 @@ public:
     /// RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment, back the timer off.
     constexpr void retransmit() {
         ++tcb_.retries;
-        ++counters_.retransmissions;
-        tcb_.rto_ms = tcb_.rto_ms * 2 < ms(config_.max_rto) ? tcb_.rto_ms * 2 : ms(config_.max_rto);
+        ++env_->counters.retransmissions;
+        tcb_.rto_ms = tcb_.rto_ms * 2 < ms(env_->config.max_rto) ? tcb_.rto_ms * 2 : ms(env_->config.max_rto);
         if (state_ == state::syn_sent) {
             emit(flag::syn, tcb_.iss, seq_number{}, {});
         } else if (state_ == state::syn_received) {
@@ -385,16 +400,16 @@ public:
 
     constexpr tcb& control_block() noexcept { return tcb_; }
     constexpr const tcb& control_block() const noexcept { return tcb_; }
-    constexpr connection_counters& counters() noexcept { return counters_; }
-    constexpr const connection_counters& counters() const noexcept { return counters_; }
-    constexpr Transport& transport() noexcept { return transport_; }
-    constexpr const connection_config& config() const noexcept { return config_; }
+    constexpr connection_counters& counters() noexcept { return env_->counters; }
+    constexpr const connection_counters& counters() const noexcept { return env_->counters; }
+    constexpr Transport& transport() noexcept { return env_->transport; }
+    constexpr const connection_config& config() const noexcept { return env_->config; }
+    constexpr environment* env() const noexcept { return env_; }
     constexpr void set_state(state s) noexcept { state_ = s; }
     constexpr void set_pending_call(event e) noexcept { pending_call_ = e; }
-    constexpr void set_listen_address(const ip_address& a) noexcept { listen_address_ = a; }
     constexpr std::size_t unread() const noexcept { return received_.size(); }
     constexpr std::size_t unacknowledged_or_unsent() const noexcept { return sent_.size(); }
-    constexpr core::time_point now() const noexcept { return clock_->now(); }
+    constexpr core::time_point now() const noexcept { return env_->clock->now(); }
 
     /// The receive window: free buffer space (the right edge never moves left, as data
     /// taken advances RCV.NXT by what it fills), at most 65535 << scale (RFC 7323 2.3).
@@ -428,7 +443,7 @@ private:
     }
     constexpr void choose_iss() {
         const four_tuple t = make_four_tuple(tcb_.local, tcb_.remote);
-        tcb_.iss = isn_->initial_sequence(t, now());
+        tcb_.iss = env_->isn->initial_sequence(t, now());
         tcb_.snd_una = tcb_.iss;
         tcb_.snd_nxt = tcb_.iss + 1;
     }
@@ -437,11 +452,11 @@ private:
     }
     constexpr void opened() noexcept {
         // RFC 6298 5.7: a SYN or SYN,ACK that timed out leaves the RTO at 3 s for the data.
-        if (tcb_.retries > 0 && tcb_.rto_ms < ms(config_.rto_after_syn_timeout)) tcb_.rto_ms = ms(config_.rto_after_syn_timeout);
-        else tcb_.rto_ms = ms(config_.initial_rto);
+        if (tcb_.retries > 0 && tcb_.rto_ms < ms(env_->config.rto_after_syn_timeout)) tcb_.rto_ms = ms(env_->config.rto_after_syn_timeout);
+        else tcb_.rto_ms = ms(env_->config.initial_rto);
         tcb_.retries = 0;
         tcb_.retransmit_at.disarm();
-        if (config_.user_timeout.count() > 0) tcb_.state_timer.disarm();
+        if (env_->config.user_timeout.count() > 0) tcb_.state_timer.disarm();
     }
     /// RFC 9293 3.10.7.4, fifth: SND.UNA advances; acknowledged data leaves the buffer.
     constexpr void acknowledge(seq_number ack) noexcept {
@@ -451,7 +466,7 @@ private:
         sent_.drop(acked);
         tcb_.snd_una = ack;
         tcb_.retries = 0;
-        tcb_.rto_ms = tcb_.rto_ms > ms(config_.initial_rto) && sent_.empty() ? ms(config_.initial_rto) : tcb_.rto_ms;
+        tcb_.rto_ms = tcb_.rto_ms > ms(env_->config.initial_rto) && sent_.empty() ? ms(env_->config.initial_rto) : tcb_.rto_ms;
         // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
         if (tcb_.snd_una == tcb_.snd_nxt) tcb_.retransmit_at.disarm();
         else arm_retransmit();
@@ -506,16 +521,16 @@ private:
         const std::uint16_t theirs = o.has_mss && o.mss > 0 ? o.mss : family_default; // MSS 0 is ignored, as Linux does
         const std::uint16_t ours = our_mss();
         tcb_.snd_mss = theirs < ours ? theirs : ours;
-        const bool we_offered_scale = config_.window_scale > 0 && (state_ == state::listen || state_ == state::syn_sent);
+        const bool we_offered_scale = env_->config.window_scale > 0 && (state_ == state::listen || state_ == state::syn_sent);
         if (o.has_window_scale && we_offered_scale) {
             // RFC 7323 2.3: a shift above 14 is used as 14.
             tcb_.snd_wscale = o.window_scale > max_window_scale ? max_window_scale : o.window_scale;
-            tcb_.rcv_wscale = config_.window_scale > max_window_scale ? max_window_scale : config_.window_scale;
+            tcb_.rcv_wscale = env_->config.window_scale > max_window_scale ? max_window_scale : env_->config.window_scale;
         } else {
             tcb_.snd_wscale = tcb_.rcv_wscale = 0;
         }
-        tcb_.sack_ok = o.sack_permitted && config_.sack_permitted;
-        tcb_.ts_ok = o.has_timestamps && config_.timestamps;
+        tcb_.sack_ok = o.sack_permitted && env_->config.sack_permitted;
+        tcb_.ts_ok = o.has_timestamps && env_->config.timestamps;
         if (tcb_.ts_ok) tcb_.ts_recent = o.timestamps.value;
         if (!s.flags().has(flag::ack)) {
             tcb_.snd_wnd = s.window();
@@ -524,23 +539,23 @@ private:
         }
     }
     constexpr std::uint16_t our_mss() const noexcept {
-        const auto caps = transport_.capabilities();
+        const auto caps = env_->transport.capabilities();
         const std::size_t headers = (tcb_.local.address.v6 ? ipv6_header_size : ipv4_header_size) + header_min_size;
         const std::size_t link = caps.mtu > headers ? caps.mtu - headers : 0;
         const std::size_t mss = caps.medium == core::frame_medium::ip ? link : (caps.mtu > header_min_size ? caps.mtu - header_min_size : 0);
-        return static_cast<std::uint16_t>(mss < config_.mss ? mss : config_.mss);
+        return static_cast<std::uint16_t>(mss < env_->config.mss ? mss : env_->config.mss);
     }
     /// <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
     constexpr void send_syn_ack() { emit(flag::syn | flag::ack, tcb_.iss, tcb_.rcv_nxt, {}); }
 
     constexpr void emit_reset(seq_number seq, seq_number ack, bool with_ack) {
-        ++counters_.resets_sent;
+        ++env_->counters.resets_sent;
         emit(with_ack ? flag::rst | flag::ack : flag_set{flag::rst}, seq, ack, {});
     }
 
     /// Builds one segment and hands it to the transport, serialised in place.
     constexpr void emit(flag_set flags, seq_number seq, seq_number ack, std::span<const std::uint8_t> payload) {
-        const endpoint remote = reply_to_ ? *reply_to_ : tcb_.remote;
+        const endpoint remote = env_->reply_to ? *env_->reply_to : tcb_.remote;
         segment out{};
         out.source_port = tcb_.local.port;
         out.destination_port = remote.port;
@@ -561,12 +576,12 @@ private:
             // On a SYN,ACK, only what the peer's SYN offered.
             const bool reply = flags.has(flag::ack);
             out.options.add_mss(our_mss());
-            if (reply ? tcb_.sack_ok : config_.sack_permitted) out.options.add_sack_permitted();
-            if (reply ? tcb_.ts_ok : config_.timestamps) out.options.add_timestamps({ts_value(), reply ? tcb_.ts_recent : 0});
+            if (reply ? tcb_.sack_ok : env_->config.sack_permitted) out.options.add_sack_permitted();
+            if (reply ? tcb_.ts_ok : env_->config.timestamps) out.options.add_timestamps({ts_value(), reply ? tcb_.ts_recent : 0});
             else out.options.add_nop();
-            if (reply ? tcb_.rcv_wscale > 0 || (tcb_.snd_wscale > 0) : config_.window_scale > 0) {
+            if (reply ? tcb_.rcv_wscale > 0 || (tcb_.snd_wscale > 0) : env_->config.window_scale > 0) {
                 out.options.add_nop();
-                out.options.add_window_scale(reply ? tcb_.rcv_wscale : config_.window_scale);
+                out.options.add_window_scale(reply ? tcb_.rcv_wscale : env_->config.window_scale);
             }
         } else if (tcb_.ts_ok && !flags.has(flag::rst)) {
             // RFC 7323 3.2: once agreed, on every segment but a RST.
@@ -574,14 +589,14 @@ private:
             out.options.add_nop();
             out.options.add_timestamps({ts_value(), tcb_.ts_recent});
         }
-        const auto caps = transport_.capabilities();
+        const auto caps = env_->transport.capabilities();
         const bool framed = caps.medium == core::frame_medium::ip;
         const bool v6 = tcb_.local.address.v6;
         const std::size_t ip_header = framed ? (v6 ? ipv6_header_size : ipv4_header_size) : 0;
         const std::size_t length = ip_header + out.size();
         const ip_address src = tcb_.local.address, dst = remote.address;
         const bool checksum = !caps.checksum.tx;
-        const auto sent = transport_.transmit(length, [&](std::span<std::uint8_t> frame) {
+        const auto sent = env_->transport.transmit(length, [&](std::span<std::uint8_t> frame) {
             if (framed) {
                 if (v6) write_ipv6_header(frame, src.bytes, dst.bytes, out.size());
                 else write_ipv4_header(frame, src.v4(), dst.v4(), out.size());
@@ -592,7 +607,7 @@ private:
             else if (v6) (void)serialize(out, body, ipv6_pseudo_header{src.bytes, dst.bytes});
             else (void)serialize(out, body, ipv4_pseudo_header{src.v4(), dst.v4()});
         });
-        if (sent) ++counters_.segments_sent;
+        if (sent) ++env_->counters.segments_sent;
         if (flags.has(flag::ack)) tcb_.ack_pending = false;
     }
     constexpr std::uint32_t ts_value() const noexcept {
@@ -600,38 +615,29 @@ private:
         return static_cast<std::uint32_t>(now_ms()) + tcb_.iss.raw();
     }
 
-    Transport transport_{};
-    const Clock* clock_ = nullptr;
-    Isn* isn_ = nullptr;
-    connection_config config_{};
+    environment* env_ = nullptr;
     tcb tcb_{};
-    connection_counters counters_{};
-    byte_ring<SendBuffer> sent_{};     // from SND.UNA (or ISS+1): sent and unacknowledged, then unsent
-    byte_ring<ReceiveBuffer> received_{}; // received, not yet read
-    std::optional<endpoint> reply_to_{};
-    ip_address listen_address_{};
+    [[no_unique_address]] byte_ring<SendBuffer> sent_{};        // from SND.UNA (or ISS+1): sent and unacknowledged, then unsent
+    [[no_unique_address]] byte_ring<ReceiveBuffer> received_{}; // received, not yet read
     state state_ = state::closed;
     event pending_call_ = event::open_passive;
 };
 
 } // namespace detail
 
-/// A TCP connection over `Transport` (a `core::transport`, held by value: a memory pair's
-/// endpoint, a TUN device's handle), with time from `Clock` and ISNs from `Isn`, and
-/// inline send and receive buffers of the given sizes (0 for a connection that only
-/// opens and closes).
-template <core::transport Transport, core::clock Clock, isn_generator Isn, std::size_t SendBuffer = 16384,
-          std::size_t ReceiveBuffer = 16384, class Tracer = core::no_tracer>
-class connection {
-    using core_type = detail::connection_core<Transport, Clock, Isn, SendBuffer, ReceiveBuffer>;
+namespace detail {
+/// One connection's machine: its TCB, state and buffers, pointing at a shared environment.
+template <class Transport, class Clock, class Isn, std::size_t SendBuffer, std::size_t ReceiveBuffer, class Tracer>
+using connection_machine =
+    core::machine<connection_table_type, connection_core<Transport, Clock, Isn, SendBuffer, ReceiveBuffer>, Tracer>;
+} // namespace detail
 
+/// The user's side of a connection (RFC 9293 3.10's calls, I/O and what the user sees),
+/// shared by `connection` and the connections of a `listener`: `Derived` gives
+/// `machine()`, the connection's `detail::connection_machine`.
+template <class Derived>
+class connection_api {
 public:
-    using transport_type = Transport;
-
-    /// A closed connection on `transport`. `clock` and `isn` must outlive it.
-    constexpr connection(Transport transport, const Clock& clock, Isn& isn, connection_config config = {}, Tracer tracer = {})
-        : machine_{connection_table, core_type{std::move(transport), clock, isn, config}, std::move(tracer)} {}
-
     // ---- user calls (RFC 9293 3.10) ----
     /// Active OPEN from `local` to `remote`: sends the SYN.
     constexpr call_error open(endpoint local, endpoint remote) {
@@ -649,7 +655,7 @@ public:
             auto& t = core().control_block();
             t = tcb{};
             t.local = local;
-            core().set_listen_address(local.address);
+            core().env()->listen_address = local.address;
         }
         return call(events::open_passive{});
     }
@@ -728,7 +734,7 @@ public:
     }
 
     // ---- what the user sees ----
-    constexpr tcp::state state() const noexcept { return static_cast<tcp::state>(machine_.state()); }
+    constexpr tcp::state state() const noexcept { return static_cast<tcp::state>(machine_ref().state()); }
     /// How the connection ended (`none` while it has not).
     constexpr close_reason reason() const noexcept { return core().control_block().reason; }
     /// True when the peer's FIN arrived and every byte before it was read.
@@ -739,19 +745,21 @@ public:
     constexpr std::size_t unacknowledged() const noexcept { return core().unacknowledged_or_unsent(); }
     constexpr const tcb& control_block() const noexcept { return core().control_block(); }
     constexpr const connection_counters& counters() const noexcept { return core().counters(); }
-    constexpr Transport& transport() noexcept { return core().transport(); }
-    constexpr Tracer& tracer() noexcept { return machine_.tracer(); }
+    constexpr auto& transport() noexcept { return core().transport(); }
+    constexpr auto& tracer() noexcept { return machine_ref().tracer(); }
 
 private:
-    constexpr core_type& core() noexcept { return machine_.context(); }
-    constexpr const core_type& core() const noexcept { return machine_.context(); }
+    constexpr auto& machine_ref() noexcept { return static_cast<Derived&>(*this).machine(); }
+    constexpr const auto& machine_ref() const noexcept { return static_cast<const Derived&>(*this).machine(); }
+    constexpr auto& core() noexcept { return machine_ref().context(); }
+    constexpr const auto& core() const noexcept { return machine_ref().context(); }
 
     template <class Event>
     constexpr call_error call(Event e) {
         core().control_block().last_error = call_error::none;
         core().set_state(state());
         core().set_pending_call(Event::value);
-        machine_.process(e);
+        machine_ref().process(e);
         core().set_state(state());
         core().flush();
         return core().control_block().last_error;
@@ -759,7 +767,7 @@ private:
     template <class Event>
     constexpr void dispatch_timeout(Event e) {
         core().set_state(state());
-        machine_.process(e);
+        machine_ref().process(e);
         core().set_state(state());
         core().flush();
     }
@@ -779,13 +787,44 @@ private:
         ++core().counters().segments_received;
         const arrival a{s, endpoint{source, s.source_port()}, endpoint{destination, s.destination_port()}};
         core().set_state(st);
-        machine_.dispatch(static_cast<std::size_t>(core().classify(s)), a);
+        machine_ref().dispatch(static_cast<std::size_t>(core().classify(s)), a);
         core().set_state(state());
         core().flush();
         return true;
     }
 
-    core::machine<connection_table_type, core_type, Tracer> machine_;
+    friend Derived;
+    constexpr connection_api() = default;
+};
+
+/// A TCP connection over `Transport` (a `core::transport`, held by value: a memory pair's
+/// endpoint, a TUN device's handle), with time from `Clock` and ISNs from `Isn`, and
+/// inline send and receive buffers of the given sizes (0 for a connection that only
+/// opens and closes). Not copyable or movable: its machine points at its environment.
+template <core::transport Transport, core::clock Clock, isn_generator Isn, std::size_t SendBuffer = 16384,
+          std::size_t ReceiveBuffer = 16384, class Tracer = core::no_tracer>
+class connection : public connection_api<connection<Transport, Clock, Isn, SendBuffer, ReceiveBuffer, Tracer>> {
+    using environment = detail::connection_environment<Transport, Clock, Isn>;
+    using machine_type = detail::connection_machine<Transport, Clock, Isn, SendBuffer, ReceiveBuffer, Tracer>;
+    using core_type = typename machine_type::context_type;
+
+public:
+    using transport_type = Transport;
+
+    /// A closed connection on `transport`. `clock` and `isn` must outlive it.
+    constexpr connection(Transport transport, const Clock& clock, Isn& isn, connection_config config = {}, Tracer tracer = {})
+        : env_{std::move(transport), &clock, &isn, config, {}, {}, {}},
+          machine_{connection_table, core_type{&env_}, std::move(tracer)} {}
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// The connection's machine (its table, state and TCB).
+    constexpr machine_type& machine() noexcept { return machine_; }
+    constexpr const machine_type& machine() const noexcept { return machine_; }
+
+private:
+    environment env_;
+    machine_type machine_;
 };
 
 } // namespace synack::tcp

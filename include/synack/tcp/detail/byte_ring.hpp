@@ -50,4 +50,19 @@ private:
     std::size_t size_ = 0;
 };
 
+/// No buffer at all: nothing is stored, and it takes no space.
+template <>
+class byte_ring<0> {
+public:
+    static constexpr std::size_t capacity = 0;
+    constexpr std::size_t size() const noexcept { return 0; }
+    constexpr std::size_t free() const noexcept { return 0; }
+    constexpr bool empty() const noexcept { return true; }
+    constexpr std::size_t push(std::span<const std::uint8_t>) noexcept { return 0; }
+    constexpr std::size_t peek(std::size_t, std::span<std::uint8_t>) const noexcept { return 0; }
+    constexpr std::size_t drop(std::size_t) noexcept { return 0; }
+    constexpr std::size_t pop(std::span<std::uint8_t>) noexcept { return 0; }
+    constexpr void clear() noexcept {}
+};
+
 } // namespace synack::tcp::detail
