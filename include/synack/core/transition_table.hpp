@@ -204,6 +204,12 @@ public:
     static constexpr std::size_t event_count = sizeof...(Events);
     static constexpr std::size_t row_count = sizeof...(Rows);
     static constexpr std::size_t cell_count = state_count * event_count;
+    /// True when no guard, action or reject action holds data (plain lambdas without
+    /// captures): a machine then keeps no copy of the table at all.
+    static constexpr bool stateless =
+        std::is_empty_v<Reject> && std::is_default_constructible_v<Reject> &&
+        ((std::is_empty_v<typename Rows::guard_type> && std::is_default_constructible_v<typename Rows::guard_type> &&
+          std::is_empty_v<typename Rows::action_type> && std::is_default_constructible_v<typename Rows::action_type>) && ...);
 
     using state_types = std::tuple<States...>;
     using event_types = std::tuple<Events...>;
