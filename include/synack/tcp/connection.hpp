@@ -708,13 +708,30 @@ public:
             const ip_address source = packet->version == 4 ? ip_address{packet->source4} : ip_address{packet->source6};
             const ip_address destination =
                 packet->version == 4 ? ip_address{packet->destination4} : ip_address{packet->destination6};
-            return on_segment(packet->payload, source, destination, caps.checksum.rx ? 0 : packet->pseudo_header_sum(), caps.checksum.rx);
+            return on_segment_bytes(packet->payload, source, destination, caps.checksum.rx ? 0 : packet->pseudo_header_sum(), caps.checksum.rx);
         }
         // Bare segments carry no IP header: the sender is the connection's peer, and the
         // checksum covers the pseudo-header of unspecified addresses (see `bare_pseudo_header`).
         const ip_address source = t.remote.address, destination = t.local.address;
         const std::uint32_t pseudo = detail::bare_pseudo_header.sum(static_cast<std::uint16_t>(frame.size()));
-        return on_segment(frame, source, destination, pseudo, caps.checksum.rx);
+        return on_segment_bytes(frame, source, destination, pseudo, caps.checksum.rx);
+    }
+    /// One parsed segment whose checksum was checked, from `from` to `to` (a listener,
+    /// which parses once to find the connection, hands it over this way). Returns false
+    /// when it is not for this connection.
+    constexpr bool on_segment(const segment_view& s, const endpoint& from, const endpoint& to) {
+        const auto& t = core().control_block();
+        if (s.destination_port() != t.local.port) return false;
+        const auto st = state();
+        if (st != tcp::state::listen && st != tcp::state::closed &&
+            (s.source_port() != t.remote.port || !(from.address == t.remote.address))) return false;
+        ++core().counters().segments_received;
+        const arrival a{s, from, to};
+        core().set_state(st);
+        machine_ref().dispatch(static_cast<std::size_t>(core().classify(s)), a);
+        core().set_state(state());
+        core().flush();
+        return true;
     }
     /// Runs the timers that expired by the clock's current time.
     constexpr void on_time() {
@@ -771,26 +788,15 @@ private:
         core().set_state(state());
         core().flush();
     }
-    constexpr bool on_segment(std::span<const std::uint8_t> bytes, const ip_address& source, const ip_address& destination,
-                              std::uint32_t pseudo_header_sum, bool checksum_verified) {
+    constexpr bool on_segment_bytes(std::span<const std::uint8_t> bytes, const ip_address& source, const ip_address& destination,
+                                    std::uint32_t pseudo_header_sum, bool checksum_verified) {
         const auto parsed = parse_lenient(bytes);
         if (!parsed || (!checksum_verified && !parsed->checksum_ok(pseudo_header_sum))) {
             ++core().counters().dropped_malformed;
             return false;
         }
         const segment_view& s = *parsed;
-        const auto& t = core().control_block();
-        if (s.destination_port() != t.local.port) return false;
-        const auto st = state();
-        if (st != tcp::state::listen && st != tcp::state::closed &&
-            (s.source_port() != t.remote.port || !(source == t.remote.address))) return false;
-        ++core().counters().segments_received;
-        const arrival a{s, endpoint{source, s.source_port()}, endpoint{destination, s.destination_port()}};
-        core().set_state(st);
-        machine_ref().dispatch(static_cast<std::size_t>(core().classify(s)), a);
-        core().set_state(state());
-        core().flush();
-        return true;
+        return on_segment(s, endpoint{source, s.source_port()}, endpoint{destination, s.destination_port()});
     }
 
     friend Derived;
