@@ -8,6 +8,7 @@
 #include "examples/tls_handshake/tls_handshake.hpp"
 
 #include <synack/core/diagram.hpp>
+#include <synack/tcp/table.hpp>
 #include <synack/core/verify.hpp>
 
 #include <cstdio>
@@ -44,6 +45,7 @@ struct entry {
     int (*run)(what);
 };
 constexpr entry tables[] = {
+    {"tcp", [](what w) { return print(synack::tcp::connection_table, w, "TCP connection (RFC 9293)"); }},
     {"abp-sender", [](what w) { return print(abp::sender_table, w, "alternating bit sender"); }},
     {"abp-receiver", [](what w) { return print(abp::receiver_table, w, "alternating bit receiver"); }},
     {"tls-client", [](what w) { return print(tls::table, w, "TLS 1.3 client handshake"); }},

@@ -192,6 +192,23 @@ struct cell_info {
     std::uint16_t count = 0;
 };
 
+namespace detail {
+// The rows' guards and actions, stored flat: one base per row, found by index through
+// overload resolution. (std::tuple nests one level per element, which costs compile time
+// and memory quadratic in the rows of a large table such as TCP's.)
+template <std::size_t I, class Row>
+struct row_leaf {
+    [[no_unique_address]] Row row;
+};
+template <class Indices, class... Rows>
+struct row_store;
+template <std::size_t... I, class... Rows>
+struct row_store<std::index_sequence<I...>, Rows...> : row_leaf<I, Rows>... {};
+
+template <std::size_t I, class Row>
+constexpr const Row& row_of(const row_leaf<I, Row>& leaf) noexcept { return leaf.row; }
+} // namespace detail
+
 template <class States, class Events, class Terminal, class Reject, class... Rows>
 class transition_table;
 
@@ -213,7 +230,6 @@ public:
 
     using state_types = std::tuple<States...>;
     using event_types = std::tuple<Events...>;
-    using row_types = std::tuple<Rows...>;
 
 private:
     template <class Row>
@@ -237,7 +253,7 @@ private:
 
 public:
     constexpr transition_table() noexcept = default;
-    constexpr explicit transition_table(Reject reject, Rows... rows) noexcept : reject_{reject}, rows_{rows...} {}
+    constexpr explicit transition_table(Reject reject, Rows... rows) noexcept : reject_{reject}, rows_{{rows}...} {}
 
     /// The index of state S; a state the table never declared does not compile.
     template <class S>
@@ -322,22 +338,21 @@ public:
 
     /// Row `I`'s guard and action values.
     template <std::size_t I>
-    constexpr const auto& row_at() const noexcept { return std::get<I>(rows_); }
+    constexpr const auto& row_at() const noexcept { return detail::row_of<I>(rows_); }
     constexpr const Reject& reject_action() const noexcept { return reject_; }
 
     /// The same table, with `f` as what `reject` does (called like an action).
     template <class F>
     constexpr auto on_reject(F f) const noexcept {
-        return std::apply(
-            [&](const Rows&... rows) {
-                return transition_table<states_t<States...>, events_t<Events...>, terminal_t<Terminal...>, F, Rows...>{f, rows...};
-            },
-            rows_);
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return transition_table<states_t<States...>, events_t<Events...>, terminal_t<Terminal...>, F, Rows...>{
+                f, detail::row_of<I>(rows_)...};
+        }(std::index_sequence_for<Rows...>{});
     }
 
 private:
     [[no_unique_address]] Reject reject_{};
-    std::tuple<Rows...> rows_{};
+    detail::row_store<std::index_sequence_for<Rows...>, Rows...> rows_{};
 };
 
 /// Builds a table from its declarations and rows:
