@@ -21,7 +21,7 @@ namespace synack::core {
 // Names
 
 /// The name of a state or event type: its `name` member if it has one, else the
-/// type's own unqualified name.
+/// type's own unqualified name (NUL-terminated: `data()` is also a C string).
 template <class T>
 constexpr std::string_view name_of() noexcept {
     if constexpr (requires { { T::name } -> std::convertible_to<std::string_view>; })

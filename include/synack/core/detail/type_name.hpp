@@ -1,6 +1,8 @@
 #pragma once
 // The unqualified name of a type, computed at compile time from the compiler's
 // function signature text (g++ and clang), for diagrams and reports.
+#include <array>
+#include <cstddef>
 #include <string_view>
 
 namespace synack::core::detail {
@@ -15,7 +17,7 @@ constexpr std::string_view raw_type_name() noexcept {
 }
 
 template <class T>
-constexpr std::string_view type_name() noexcept {
+constexpr std::string_view type_name_in_signature() noexcept {
     std::string_view s = raw_type_name<T>();
 #if defined(__clang__)
     // "... raw_type_name() [T = ns::name]"
@@ -38,6 +40,20 @@ constexpr std::string_view type_name() noexcept {
         else if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') last = i + 2;
     }
     return s.substr(last);
+}
+
+// The name copied out with a terminating NUL, so `name.data()` is a C string too.
+template <class T>
+inline constexpr auto type_name_storage = [] {
+    constexpr std::string_view name = type_name_in_signature<T>();
+    std::array<char, name.size() + 1> out{};
+    for (std::size_t i = 0; i < name.size(); ++i) out[i] = name[i];
+    return out;
+}();
+
+template <class T>
+constexpr std::string_view type_name() noexcept {
+    return {type_name_storage<T>.data(), type_name_storage<T>.size() - 1};
 }
 
 } // namespace synack::core::detail
