@@ -4,9 +4,9 @@
 /// transport, a clock and an ISN policy, all template parameters.
 ///
 /// ```
-/// transport::memory_pair<> wire;
 /// core::manual_clock clock;
-/// tcp::fixed_isn isn{1234567};
+/// transport::memory_pair<> wire{clock};
+/// tcp::fixed_isn isn{tcp::seq_number{1234567}};
 /// tcp::connection a{wire.a(), clock, isn};
 /// a.open({local, 40000}, {remote, 80});   // SYN out
 /// a.poll();                               // segments in, timers

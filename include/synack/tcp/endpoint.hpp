@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// One end of a TCP connection: an IP address and a port (RFC 9293 2.7: "a pair of
-/// sockets uniquely identifies each connection").
+/// One end of a TCP connection: an IP address and a port (RFC 9293 2.7: a connection is
+/// fully specified by the pair of sockets at its ends).
 #include <cstdint>
 
 #include "synack/tcp/ip.hpp"
