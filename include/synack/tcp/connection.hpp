@@ -145,7 +145,7 @@ public:
         choose_iss();
         tcb_.rto_ms = ms(env_->config.initial_rto);
         emit(flag::syn, tcb_.iss, seq_number{}, {});
-        arm_retransmit();
+        start_retransmit_timers();
     }
     constexpr void transmit_pending() { flush(); }
     /// RFC 9293 3.10.4: the FIN goes after the queued data.
@@ -187,7 +187,7 @@ public:
         choose_iss();
         tcb_.rto_ms = ms(env_->config.initial_rto);
         send_syn_ack();
-        arm_retransmit();
+        start_retransmit_timers();
     }
     /// RFC 9293 3.10.7.3, fourth: our SYN acknowledged by the peer's SYN,ACK.
     constexpr void complete_active_open(const arrival& a) {
@@ -376,13 +376,13 @@ public:
                 emit(f, tcb_.snd_nxt, tcb_.rcv_nxt, std::span<const std::uint8_t>{buffer}.first(n));
                 tcb_.snd_nxt = tcb_.snd_nxt + static_cast<std::uint32_t>(n) + (with_fin ? 1u : 0u);
                 if (with_fin) tcb_.fin_sent = true;
-                if (!tcb_.retransmit_at.armed()) arm_retransmit();
+                if (!tcb_.retransmit_at.armed()) start_retransmit_timers();
             }
             if (tcb_.fin_queued && !tcb_.fin_sent && unsent_bytes() == 0) {
                 emit(flag::fin | flag::ack, tcb_.snd_nxt, tcb_.rcv_nxt, {});
                 tcb_.snd_nxt = tcb_.snd_nxt + 1;
                 tcb_.fin_sent = true;
-                if (!tcb_.retransmit_at.armed()) arm_retransmit();
+                if (!tcb_.retransmit_at.armed()) start_retransmit_timers();
             }
         }
         if (tcb_.ack_pending) send_ack();
@@ -447,6 +447,13 @@ private:
         tcb_.snd_una = tcb_.iss;
         tcb_.snd_nxt = tcb_.iss + 1;
     }
+    /// Something new awaits its ACK: the retransmission timer (RFC 6298 5.1) and, when
+    /// configured, the user timeout (RFC 9293 3.8.3: abort if it stays unacknowledged this long).
+    constexpr void start_retransmit_timers() noexcept {
+        arm_retransmit();
+        if (env_->config.user_timeout.count() > 0 && !tcb_.state_timer.armed())
+            tcb_.state_timer.arm(now(), env_->config.user_timeout);
+    }
     constexpr void arm_retransmit() noexcept {
         tcb_.retransmit_at.arm(now(), std::chrono::milliseconds{tcb_.rto_ms});
     }
@@ -456,7 +463,7 @@ private:
         else tcb_.rto_ms = ms(env_->config.initial_rto);
         tcb_.retries = 0;
         tcb_.retransmit_at.disarm();
-        if (env_->config.user_timeout.count() > 0) tcb_.state_timer.disarm();
+        tcb_.state_timer.disarm(); // the user timeout of the handshake
     }
     /// RFC 9293 3.10.7.4, fifth: SND.UNA advances; acknowledged data leaves the buffer.
     constexpr void acknowledge(seq_number ack) noexcept {
@@ -467,9 +474,14 @@ private:
         tcb_.snd_una = ack;
         tcb_.retries = 0;
         tcb_.rto_ms = tcb_.rto_ms > ms(env_->config.initial_rto) && sent_.empty() ? ms(env_->config.initial_rto) : tcb_.rto_ms;
-        // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
+        // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it;
+        // the user timeout measures how long nothing was acknowledged (RFC 9293 3.8.3).
         if (tcb_.snd_una == tcb_.snd_nxt) tcb_.retransmit_at.disarm();
         else arm_retransmit();
+        if (state_ != state::time_wait) {
+            tcb_.state_timer.disarm();
+            if (tcb_.snd_una != tcb_.snd_nxt && env_->config.user_timeout.count() > 0) tcb_.state_timer.arm(now(), env_->config.user_timeout);
+        }
     }
     /// RFC 9293 3.10.7.4, fifth: the send window, from the newest segment only.
     constexpr void update_window(const arrival& a, bool syn) noexcept {
