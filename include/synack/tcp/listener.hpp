@@ -38,8 +38,9 @@ struct listener_counters {
     std::uint64_t not_for_us = 0;     ///< frames for another port, or that did not parse
 };
 
-/// The local endpoint of a TCP-only service: a UDP-only one (TFTP) does not compile.
-template <tcp_service Service>
+/// The local endpoint of a TCP-only service: a UDP-only one (TFTP) does not compile
+/// ("synack::services: this service runs over UDP only; a TCP API cannot use it").
+template <well_known_service Service>
 constexpr endpoint service_endpoint(const ip_address& address) noexcept {
     return {address, tcp_port_v<Service>};
 }
