@@ -155,7 +155,7 @@ public:
     /// guard and action of the table must accept `payload` (or ignore it).
     template <class Payload = no_payload>
     constexpr dispatch_result dispatch(std::size_t event, Payload&& payload = {}) {
-        if (event >= Table::event_count) return dispatch_result::unhandled;
+        // An index outside the table matches no case and no reject bit: unhandled.
         const auto result = dispatch_state(event, payload);
         drain_queue();
         return result;
@@ -185,7 +185,7 @@ private:
             while (!queue_.empty()) {
                 const std::size_t event = queue_.pop();
                 no_payload none{};
-                if (event < Table::event_count) dispatch_state(event, none);
+                dispatch_state(event, none);
             }
         }
     }
