@@ -18,7 +18,6 @@ using pair_type = transport::memory_pair<64, 1500>;
 using listener_type = tcp::listener<pair_type::endpoint, core::manual_clock, tcp::counter_isn, 8, 256, 256>;
 
 const tcp::ip_address server_address = *tcp::ip_address::parse("10.0.0.2");
-const tcp::ip_address client_address = *tcp::ip_address::parse("10.0.0.1");
 
 // A raw peer on the other end of the link: sends hand-made segments, reads the replies.
 struct raw_peer {
