@@ -80,34 +80,58 @@ constexpr decltype(auto) invoke_row_callable(const F& f, Context& ctx, Payload& 
     }
 }
 
-/// The run-time index `i` turned into a compile-time one: `f(integral_constant<i>)` when
-/// `i < N` and `Cases::contains(i)`, else `otherwise()`. A real switch statement, 16 cases
-/// a level, so the compiler lowers it like a hand-written one (jump table, compare tree or
-/// bit test, the cases `Cases` leaves out merged into `default`) and can jump-thread it
-/// when `i` is a constant it knows, as after a transition to a fixed state.
-template <std::size_t N, class Cases, std::size_t Base = 0, class F, class Otherwise>
-constexpr auto switch_on(std::size_t i, F& f, Otherwise& otherwise) {
-    switch (i - Base) {
-    case 0: if constexpr (Base + 0 < N && Cases::contains(Base + 0)) return f(std::integral_constant<std::size_t, Base + 0>{}); break;
-    case 1: if constexpr (Base + 1 < N && Cases::contains(Base + 1)) return f(std::integral_constant<std::size_t, Base + 1>{}); break;
-    case 2: if constexpr (Base + 2 < N && Cases::contains(Base + 2)) return f(std::integral_constant<std::size_t, Base + 2>{}); break;
-    case 3: if constexpr (Base + 3 < N && Cases::contains(Base + 3)) return f(std::integral_constant<std::size_t, Base + 3>{}); break;
-    case 4: if constexpr (Base + 4 < N && Cases::contains(Base + 4)) return f(std::integral_constant<std::size_t, Base + 4>{}); break;
-    case 5: if constexpr (Base + 5 < N && Cases::contains(Base + 5)) return f(std::integral_constant<std::size_t, Base + 5>{}); break;
-    case 6: if constexpr (Base + 6 < N && Cases::contains(Base + 6)) return f(std::integral_constant<std::size_t, Base + 6>{}); break;
-    case 7: if constexpr (Base + 7 < N && Cases::contains(Base + 7)) return f(std::integral_constant<std::size_t, Base + 7>{}); break;
-    case 8: if constexpr (Base + 8 < N && Cases::contains(Base + 8)) return f(std::integral_constant<std::size_t, Base + 8>{}); break;
-    case 9: if constexpr (Base + 9 < N && Cases::contains(Base + 9)) return f(std::integral_constant<std::size_t, Base + 9>{}); break;
-    case 10: if constexpr (Base + 10 < N && Cases::contains(Base + 10)) return f(std::integral_constant<std::size_t, Base + 10>{}); break;
-    case 11: if constexpr (Base + 11 < N && Cases::contains(Base + 11)) return f(std::integral_constant<std::size_t, Base + 11>{}); break;
-    case 12: if constexpr (Base + 12 < N && Cases::contains(Base + 12)) return f(std::integral_constant<std::size_t, Base + 12>{}); break;
-    case 13: if constexpr (Base + 13 < N && Cases::contains(Base + 13)) return f(std::integral_constant<std::size_t, Base + 13>{}); break;
-    case 14: if constexpr (Base + 14 < N && Cases::contains(Base + 14)) return f(std::integral_constant<std::size_t, Base + 14>{}); break;
-    case 15: if constexpr (Base + 15 < N && Cases::contains(Base + 15)) return f(std::integral_constant<std::size_t, Base + 15>{}); break;
-    default: break;
+/// What `switch_on` does with an index: call `f` with it (a case of its own), run the one
+/// case several indices share, or leave it to `otherwise` (the `default`).
+enum class case_role : std::uint8_t { own, shared, none };
+
+/// 16 indices from `Base`, as one real switch statement; the next 16 in a nested level.
+template <std::size_t N, class Cases, std::size_t Base>
+struct switch_level {
+    template <std::size_t K>
+    static constexpr case_role role() noexcept {
+        if constexpr (Base + K < N) return Cases::role(Base + K);
+        else return case_role::none;
     }
-    if constexpr (Base + 16 < N) return switch_on<N, Cases, Base + 16>(i, f, otherwise);
-    else return otherwise();
+    template <std::size_t K>
+    using at = std::integral_constant<std::size_t, Base + K>;
+
+    template <class F, class Shared, class Otherwise>
+    static constexpr auto run(std::size_t i, F& f, Shared& shared, Otherwise& otherwise) {
+        constexpr case_role own = case_role::own, shared_case = case_role::shared;
+        bool to_shared = false; // set by the shared cases: the compiler threads it into a jump
+        switch (i - Base) {
+        case 0: if constexpr (role<0>() == own) return f(at<0>{}); else to_shared = role<0>() == shared_case; break;
+        case 1: if constexpr (role<1>() == own) return f(at<1>{}); else to_shared = role<1>() == shared_case; break;
+        case 2: if constexpr (role<2>() == own) return f(at<2>{}); else to_shared = role<2>() == shared_case; break;
+        case 3: if constexpr (role<3>() == own) return f(at<3>{}); else to_shared = role<3>() == shared_case; break;
+        case 4: if constexpr (role<4>() == own) return f(at<4>{}); else to_shared = role<4>() == shared_case; break;
+        case 5: if constexpr (role<5>() == own) return f(at<5>{}); else to_shared = role<5>() == shared_case; break;
+        case 6: if constexpr (role<6>() == own) return f(at<6>{}); else to_shared = role<6>() == shared_case; break;
+        case 7: if constexpr (role<7>() == own) return f(at<7>{}); else to_shared = role<7>() == shared_case; break;
+        case 8: if constexpr (role<8>() == own) return f(at<8>{}); else to_shared = role<8>() == shared_case; break;
+        case 9: if constexpr (role<9>() == own) return f(at<9>{}); else to_shared = role<9>() == shared_case; break;
+        case 10: if constexpr (role<10>() == own) return f(at<10>{}); else to_shared = role<10>() == shared_case; break;
+        case 11: if constexpr (role<11>() == own) return f(at<11>{}); else to_shared = role<11>() == shared_case; break;
+        case 12: if constexpr (role<12>() == own) return f(at<12>{}); else to_shared = role<12>() == shared_case; break;
+        case 13: if constexpr (role<13>() == own) return f(at<13>{}); else to_shared = role<13>() == shared_case; break;
+        case 14: if constexpr (role<14>() == own) return f(at<14>{}); else to_shared = role<14>() == shared_case; break;
+        case 15: if constexpr (role<15>() == own) return f(at<15>{}); else to_shared = role<15>() == shared_case; break;
+        default: break;
+        }
+        if (to_shared) return shared();
+        if constexpr (Base + 16 < N) return switch_level<N, Cases, Base + 16>::run(i, f, shared, otherwise);
+        else return otherwise();
+    }
+};
+
+/// The run-time index `i` turned into a compile-time one, through a switch the compiler
+/// lowers like a hand-written one (jump table, compare tree, bit test) and can jump-thread
+/// when it knows `i`, as after a transition to a fixed state: `f(integral_constant<i>)`
+/// when `Cases::role(i)` is `own`; `shared()` when it is `shared` (a hand-written
+/// `case a: case b:`); else, and for `i >= N`, `otherwise()`.
+template <std::size_t N, class Cases, class F, class Shared, class Otherwise>
+constexpr auto switch_on(std::size_t i, F& f, Shared& shared, Otherwise& otherwise) {
+    return switch_level<N, Cases, 0>::run(i, f, shared, otherwise);
 }
 } // namespace detail
 
@@ -155,7 +179,7 @@ public:
     /// guard and action of the table must accept `payload` (or ignore it).
     template <class Payload = no_payload>
     constexpr dispatch_result dispatch(std::size_t event, Payload&& payload = {}) {
-        // An index outside the table matches no case and no reject bit: unhandled.
+        // An index outside the table matches no case of the event switch: unhandled.
         const auto result = dispatch_state(event, payload);
         drain_queue();
         return result;
@@ -200,52 +224,46 @@ private:
     // A switch on the state, then one on the event, as a hand-written machine has them;
     // each case holds its rows' guards and actions inline. A transition stores a constant
     // state, so in a loop the compiler jumps from a row straight into its target's event
-    // switch (jump threading). Only cells with rows get a case of their own: `reject`
-    // cells share one test (one action for all, as a hand-written `case a: case b:`), and
-    // `ignore` and unhandled cells fall to `default` and do nothing. One switch over the
-    // flattened cell index (state * event_count + event), or folds of `==` over every
-    // index, measured 1.5x to 6x slower than the hand-written switch
-    // (benchmarks/dispatch.cpp); this shape matches it.
+    // switch (jump threading). Cells with rows have a case each; the `reject` cells of a
+    // state share one (one action for all, as a hand-written `case a: case b:`); `ignore`
+    // and unhandled cells fall to `default` and do nothing. Measured against a hand-written
+    // nested switch (benchmarks/dispatch.cpp): one switch over the flattened cell index
+    // (state * event_count + event) was 4x slower, folds of `==` 1.5x to 4x, a bit mask
+    // for the reject cells 1.1x; this shape executes fewer instructions and branches per
+    // event than the hand-written switch.
     struct every_state {
-        static constexpr bool contains(std::size_t) noexcept { return true; }
+        static constexpr detail::case_role role(std::size_t) noexcept { return detail::case_role::own; }
     };
     template <std::size_t State>
-    struct events_with_rows {
-        static constexpr bool contains(std::size_t e) noexcept {
-            const cell_kind k = Table::cell(State, e).kind;
-            return k == cell_kind::rows || (k == cell_kind::reject && e >= 64);
+    struct event_cases {
+        static constexpr detail::case_role role(std::size_t e) noexcept {
+            switch (Table::cell(State, e).kind) {
+            case cell_kind::rows: return detail::case_role::own;
+            case cell_kind::reject: return detail::case_role::shared;
+            default: return detail::case_role::none;
+            }
         }
     };
-    // Bit e set: the cell of (State, e) is `reject` (for e < 64; later ones get cases).
-    template <std::size_t State>
-    static constexpr std::uint64_t reject_mask = [] {
-        std::uint64_t mask = 0;
-        for (std::size_t e = 0; e < Table::event_count && e < 64; ++e)
-            if (Table::cell(State, e).kind == cell_kind::reject) mask |= std::uint64_t{1} << e;
-        return mask;
-    }();
 
     template <class Payload>
     constexpr dispatch_result dispatch_state(std::size_t event, Payload& payload) {
         auto on_state = [&](auto state) { return dispatch_event<decltype(state)::value>(event, payload); };
-        auto outside = [] { return dispatch_result::unhandled; };
-        return detail::switch_on<Table::state_count, every_state>(state_, on_state, outside);
+        auto unhandled = [] { return dispatch_result::unhandled; };
+        return detail::switch_on<Table::state_count, every_state>(state_, on_state, unhandled, unhandled);
     }
 
     template <std::size_t State, class Payload>
     constexpr dispatch_result dispatch_event(std::size_t event, Payload& payload) {
-        auto on_event = [&](auto e) { return run_cell<State * Table::event_count + decltype(e)::value>(payload); };
-        auto no_rows = [&] {
-            if constexpr (reject_mask<State> != 0) {
-                if (event < 64 && ((reject_mask<State> >> event) & 1u)) {
-                    detail::invoke_row_callable(table().reject_action(), context_, payload, queue_);
-                    return dispatch_result::rejected;
-                }
-            }
+        auto on_rows = [&](auto e) { return run_cell<State * Table::event_count + decltype(e)::value>(payload); };
+        auto on_reject = [&] {
+            detail::invoke_row_callable(table().reject_action(), context_, payload, queue_);
+            return dispatch_result::rejected;
+        };
+        auto quiet = [&] {
             return event < Table::event_count && Table::cell(State, event).kind == cell_kind::ignore ? dispatch_result::ignored
                                                                                                     : dispatch_result::unhandled;
         };
-        return detail::switch_on<Table::event_count, events_with_rows<State>>(event, on_event, no_rows);
+        return detail::switch_on<Table::event_count, event_cases<State>>(event, on_rows, on_reject, quiet);
     }
 
     template <std::size_t Cell, class Payload>
