@@ -80,6 +80,7 @@ struct tcb {
     bool passive = false;        ///< opened by a passive OPEN (RST in SYN-RECEIVED returns to LISTEN)
     bool ts_ok = false;          ///< both SYNs carried timestamps
     bool sack_ok = false;        ///< both SYNs carried SACK-permitted
+    bool ws_ok = false;          ///< both SYNs carried window scale (RFC 7323 2.2)
     bool fin_queued = false;     ///< the user closed: a FIN follows the queued data
     bool fin_sent = false;       ///< our FIN has a sequence number (SND.NXT counts it)
     bool fin_received = false;   ///< the peer's FIN was accepted (RCV.NXT counts it)
@@ -219,6 +220,13 @@ public:
         tcb_.ack_pending = true;
     }
     constexpr void resend_syn_ack() { send_syn_ack(); }
+    /// RFC 9293 3.10.7.4 first check: an unacceptable segment gets <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    /// Those occupying sequence space (data or FIN) always do; pure ACKs share the
+    /// challenge-ACK limit, as Linux's tcp_oow_rate_limited (it breaks ACK loops).
+    constexpr void ack_unacceptable(const arrival& a) {
+        if (a.segment.length() > 0 && !a.segment.flags().has(flag::syn)) send_ack();
+        else challenge_ack();
+    }
     /// RFC 5961 3.2, 4.2, 5.2 and RFC 9293 3.10.7.4 first check: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
     /// never numbers from the segment, at most one per `challenge_ack_interval` (RFC 5961 7,
     /// per connection as Linux's tcp_invalid_ratelimit: a global limit is CVE-2016-5696).
@@ -251,7 +259,15 @@ public:
         if (tcb_.snd_una < ack && ack <= tcb_.snd_nxt) {
             acknowledge(ack);
         }
+        const bool was_closed = tcb_.snd_wnd == 0;
         update_window(a, false);
+        if (was_closed && tcb_.snd_wnd > 0 && tcb_.snd_una == tcb_.snd_nxt) {
+            // The window opened: probing is over, and its backoff does not carry over to
+            // the data (Linux's tcp_ack_probe resets it the same way).
+            tcb_.retries = 0;
+            tcb_.rto_ms = ms(env_->config.initial_rto);
+            tcb_.retransmit_at.disarm();
+        }
         receive_text(a, can_receive_in(state_));
     }
     /// RFC 9293 3.10.7.4, eighth: the FIN (classification made sure it is in sequence).
@@ -278,21 +294,32 @@ public:
 
     // ---- actions on timeouts ----
     /// RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment, back the timer off.
+    /// With nothing in flight and a zero send window, the same timer is the persist timer:
+    /// a window probe goes out instead (RFC 9293 3.8.6.1).
     constexpr void retransmit() {
         ++tcb_.retries;
-        ++env_->counters.retransmissions;
         tcb_.rto_ms = tcb_.rto_ms * 2 < ms(env_->config.max_rto) ? tcb_.rto_ms * 2 : ms(env_->config.max_rto);
         if (state_ == state::syn_sent) {
+            ++env_->counters.retransmissions;
             emit(flag::syn, tcb_.iss, seq_number{}, {});
         } else if (state_ == state::syn_received) {
+            ++env_->counters.retransmissions;
             send_syn_ack();
+        } else if (tcb_.snd_una == tcb_.snd_nxt) {
+            // A zero-window probe, as Linux's tcp_xmit_probe_skb: an ACK with SEG.SEQ = SND.UNA - 1,
+            // outside the peer's window, which it must answer with an ACK showing its window.
+            if (has_unsent_data()) emit(flag::ack, tcb_.snd_una - 1, tcb_.rcv_nxt, {});
         } else {
-            // Go back to SND.UNA: the first segment's worth of data, and the FIN if it fits.
+            // Go back to SND.UNA: at most a segment of what was sent (never past SND.NXT),
+            // and the FIN if it was sent and fits.
+            ++env_->counters.retransmissions;
+            const std::size_t in_flight = sent_data_bytes();
+            const std::size_t limit = in_flight < segment_payload_limit() ? in_flight : segment_payload_limit();
             std::array<std::uint8_t, max_segment_payload> buffer{};
-            const std::size_t n = sent_.peek(0, std::span{buffer}.first(segment_payload_limit()));
+            const std::size_t n = sent_.peek(0, std::span{buffer}.first(limit));
             flag_set f = flag::ack;
             if (n > 0) f |= flag::psh;
-            if (tcb_.fin_sent && n == sent_.size()) f |= flag::fin;
+            if (tcb_.fin_sent && n == in_flight) f |= flag::fin;
             emit(f, tcb_.snd_una, tcb_.rcv_nxt, std::span<const std::uint8_t>{buffer}.first(n));
         }
         arm_retransmit();
@@ -323,10 +350,12 @@ public:
                 return event::seg_syn_ack; // the crossing SYN,ACK of a simultaneous open
             if (!ack && s.seq() == tcb_.irs) return event::seg_syn; // a retransmitted SYN
         }
-        // First: the sequence test, with Linux's allowance for a segment that starts at
-        // RCV.NXT (data past the window is trimmed; a FIN on a zero window is taken).
+        // First: the sequence test, with an allowance for a segment that starts at RCV.NXT
+        // (data past the window is trimmed; a FIN on a zero window is taken, as Linux does).
+        // (RFC 9293's "special allowance" for a zero window: a segment at RCV.NXT is taken for
+        // its ACK, RST and FIN even when its text does not fit.)
         const bool acceptable = segment_acceptable(s.seq(), s.length(), tcb_.rcv_nxt, receive_window()) ||
-                                (s.seq() == tcb_.rcv_nxt && s.payload().size() <= receive_window());
+                                s.seq() == tcb_.rcv_nxt;
         if (!acceptable) {
             if (rst) return event::seg_ignored; // RFC 9293 3.10.7.4: an unacceptable RST is dropped
             // TIME-WAIT: the retransmitted FIN (it ends at RCV.NXT).
@@ -378,6 +407,9 @@ public:
                 if (with_fin) tcb_.fin_sent = true;
                 if (!tcb_.retransmit_at.armed()) start_retransmit_timers();
             }
+            // RFC 9293 3.8.6.1: data waits behind a zero window with nothing in flight: the
+            // retransmission timer, now the persist timer, will probe the window.
+            if (unsent_bytes() > 0 && tcb_.snd_una == tcb_.snd_nxt && !tcb_.retransmit_at.armed()) arm_retransmit();
             if (tcb_.fin_queued && !tcb_.fin_sent && unsent_bytes() == 0) {
                 emit(flag::fin | flag::ack, tcb_.snd_nxt, tcb_.rcv_nxt, {});
                 tcb_.snd_nxt = tcb_.snd_nxt + 1;
@@ -434,6 +466,12 @@ private:
     }
     constexpr std::size_t segment_payload_limit() const noexcept {
         return tcb_.snd_mss < max_segment_payload ? tcb_.snd_mss : max_segment_payload;
+    }
+    /// Data bytes sent and not yet acknowledged (SND.NXT - SND.UNA without SYN and FIN).
+    constexpr std::size_t sent_data_bytes() const noexcept {
+        const seq_number first_data = tcb_.snd_una == tcb_.iss ? tcb_.iss + 1 : tcb_.snd_una;
+        const std::uint32_t sent = tcb_.snd_nxt > first_data ? distance(first_data, tcb_.snd_nxt) - (tcb_.fin_sent ? 1u : 0u) : 0;
+        return sent < sent_.size() ? sent : sent_.size();
     }
     /// Bytes queued by the user and not yet given a sequence number.
     constexpr std::size_t unsent_bytes() const noexcept {
@@ -501,12 +539,11 @@ private:
         const auto& s = a.segment;
         const auto payload = s.payload();
         take_timestamp(a);
-        if (payload.empty()) return;
-        if (!accepting) return;
-        if (s.seq() > tcb_.rcv_nxt) {
-            tcb_.ack_pending = true;
+        if (s.seq() > tcb_.rcv_nxt && s.length() > 0) {
+            tcb_.ack_pending = true; // out of order: a duplicate ACK (RFC 5681 4.2), the text is not kept
             return;
         }
+        if (payload.empty() || !accepting) return;
         const std::uint32_t skip = distance(s.seq(), tcb_.rcv_nxt);
         if (skip >= payload.size()) {
             tcb_.ack_pending = true; // all old: a retransmission; ACK it again
@@ -537,9 +574,11 @@ private:
         if (o.has_window_scale && we_offered_scale) {
             // RFC 7323 2.3: a shift above 14 is used as 14.
             tcb_.snd_wscale = o.window_scale > max_window_scale ? max_window_scale : o.window_scale;
-            tcb_.rcv_wscale = env_->config.window_scale > max_window_scale ? max_window_scale : env_->config.window_scale;
+            tcb_.rcv_wscale = offered_window_scale();
+            tcb_.ws_ok = true;
         } else {
             tcb_.snd_wscale = tcb_.rcv_wscale = 0;
+            tcb_.ws_ok = false;
         }
         tcb_.sack_ok = o.sack_permitted && env_->config.sack_permitted;
         tcb_.ts_ok = o.has_timestamps && env_->config.timestamps;
@@ -549,6 +588,15 @@ private:
             tcb_.max_snd_wnd = tcb_.snd_wnd;
             tcb_.snd_wl1 = s.seq();
         }
+    }
+    /// The shift our window needs (RFC 7323 2.2): the smallest that lets the receive buffer's
+    /// size fit in 16 bits, at most the configured one (Linux sizes it from its buffers too,
+    /// tcp_select_initial_window). 0 when the buffer fits: the option still goes out, so the
+    /// peer may scale its own window.
+    constexpr std::uint8_t offered_window_scale() const noexcept {
+        std::uint8_t shift = 0;
+        while (shift < max_window_scale && (std::uint64_t{ReceiveBuffer} >> shift) > 65535) ++shift;
+        return shift < env_->config.window_scale ? shift : env_->config.window_scale;
     }
     constexpr std::uint16_t our_mss() const noexcept {
         const auto caps = env_->transport.capabilities();
@@ -591,9 +639,9 @@ private:
             if (reply ? tcb_.sack_ok : env_->config.sack_permitted) out.options.add_sack_permitted();
             if (reply ? tcb_.ts_ok : env_->config.timestamps) out.options.add_timestamps({ts_value(), reply ? tcb_.ts_recent : 0});
             else out.options.add_nop();
-            if (reply ? tcb_.rcv_wscale > 0 || (tcb_.snd_wscale > 0) : env_->config.window_scale > 0) {
+            if (reply ? tcb_.ws_ok : env_->config.window_scale > 0) {
                 out.options.add_nop();
-                out.options.add_window_scale(reply ? tcb_.rcv_wscale : env_->config.window_scale);
+                out.options.add_window_scale(reply ? tcb_.rcv_wscale : offered_window_scale());
             }
         } else if (tcb_.ts_ok && !flags.has(flag::rst)) {
             // RFC 7323 3.2: once agreed, on every segment but a RST.

@@ -74,6 +74,7 @@ inline constexpr auto establish_crossing = [](auto& c, const arrival& a) { c.est
 inline constexpr auto establish_and_fin = [](auto& c, const arrival& a) { c.establish(a); c.receive_fin(a); };
 inline constexpr auto resend_syn_ack = [](auto& c) { c.resend_syn_ack(); };
 inline constexpr auto challenge_ack = [](auto& c) { c.challenge_ack(); };
+inline constexpr auto ack_unacceptable = [](auto& c, const arrival& a) { c.ack_unacceptable(a); };
 inline constexpr auto refused = [](auto& c) { c.end(close_reason::refused); };
 inline constexpr auto reset_by_peer = [](auto& c) { c.end(close_reason::reset_by_peer); };
 inline constexpr auto back_to_listen = [](auto& c) { c.back_to_listen(); };
@@ -148,13 +149,15 @@ inline constexpr auto table = make_transition_table(
     // ---- SYN-RECEIVED (3.10.7.4) ----
     state<syn_received> + event<seg_ack_all> / r::establish = state<established>,
     state<syn_received> + event<seg_fin_ack_all> / r::establish_and_fin = state<close_wait>,
+    state<syn_received> + event<seg_ack> / r::establish = state<established>,         // our SYN acked; data queued by SEND waits
+    state<syn_received> + event<seg_fin> / r::establish_and_fin = state<close_wait>,
     state<syn_received> + event<seg_syn_ack> / r::establish_crossing = state<established>, // simultaneous open
     state<syn_received> + event<seg_syn>[r::retransmitted_syn] / r::resend_syn_ack = ignore,
     state<syn_received> + event<seg_syn> / r::challenge_ack = ignore, // RFC 5961 4.2
     state<syn_received> + event<seg_rst>[r::opened_passively] / r::back_to_listen = state<listen>,
     state<syn_received> + event<seg_rst> / r::refused = state<closed>,
     state<syn_received> + event<seg_rst_in_window> / r::challenge_ack = ignore,
-    state<syn_received> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<syn_received> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<syn_received> + event<seg_bad_ack> / r::reply_reset = ignore, // <SEQ=SEG.ACK><CTL=RST>
     state<syn_received> + event<timeout_retransmit>[r::retries_left] / r::retransmit = state<syn_received>,
     state<syn_received> + event<timeout_retransmit>[r::opened_passively] / r::back_to_listen = state<listen>,
@@ -163,6 +166,8 @@ inline constexpr auto table = make_transition_table(
     state<syn_received> + event<close> / r::send_fin = state<fin_wait_1>,
     state<syn_received> + event<abort> / r::abort_with_reset = state<closed>,
     state<syn_received> + event<send> = ignore, // queued until ESTABLISHED
+    state<syn_received> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<syn_received> + event<open_passive> / r::refuse_call = ignore,
     state<syn_received> + any_event = ignore,
 
     // ---- ESTABLISHED ----
@@ -174,7 +179,7 @@ inline constexpr auto table = make_transition_table(
     state<established> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<established> + event<seg_syn> / r::challenge_ack = ignore,
     state<established> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<established> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<established> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<established> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<established> + event<send> / r::transmit = ignore,
     state<established> + event<close>[r::unread_data] / r::abort_with_reset = state<closed>, // RFC 9293 3.6 SHLD-3
@@ -183,6 +188,8 @@ inline constexpr auto table = make_transition_table(
     state<established> + event<timeout_retransmit>[r::retries_left] / r::retransmit = ignore,
     state<established> + event<timeout_retransmit> / r::time_out = state<closed>,
     state<established> + event<timeout_user> / r::time_out = state<closed>,
+    state<established> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<established> + event<open_passive> / r::refuse_call = ignore,
     state<established> + any_event = ignore,
 
     // ---- FIN-WAIT-1: our FIN sent ----
@@ -194,7 +201,7 @@ inline constexpr auto table = make_transition_table(
     state<fin_wait_1> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<fin_wait_1> + event<seg_syn> / r::challenge_ack = ignore,
     state<fin_wait_1> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<fin_wait_1> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<fin_wait_1> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<fin_wait_1> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<fin_wait_1> + event<abort> / r::abort_with_reset = state<closed>,
     state<fin_wait_1> + event<send> / r::refuse_call = ignore,  // "connection closing"
@@ -202,6 +209,8 @@ inline constexpr auto table = make_transition_table(
     state<fin_wait_1> + event<timeout_retransmit>[r::retries_left] / r::retransmit = ignore,
     state<fin_wait_1> + event<timeout_retransmit> / r::time_out = state<closed>,
     state<fin_wait_1> + event<timeout_user> / r::time_out = state<closed>,
+    state<fin_wait_1> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<fin_wait_1> + event<open_passive> / r::refuse_call = ignore,
     state<fin_wait_1> + any_event = ignore,
 
     // ---- FIN-WAIT-2: our FIN acknowledged, theirs awaited (half-close: we still receive) ----
@@ -213,12 +222,14 @@ inline constexpr auto table = make_transition_table(
     state<fin_wait_2> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<fin_wait_2> + event<seg_syn> / r::challenge_ack = ignore,
     state<fin_wait_2> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<fin_wait_2> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<fin_wait_2> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<fin_wait_2> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<fin_wait_2> + event<abort> / r::abort_with_reset = state<closed>,
     state<fin_wait_2> + event<send> / r::refuse_call = ignore,
     state<fin_wait_2> + event<close> / r::refuse_call = ignore,
     state<fin_wait_2> + event<timeout_user> / r::time_out = state<closed>,
+    state<fin_wait_2> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<fin_wait_2> + event<open_passive> / r::refuse_call = ignore,
     state<fin_wait_2> + any_event = ignore,
 
     // ---- CLOSE-WAIT: their FIN received (half-close: we still send) ----
@@ -228,7 +239,7 @@ inline constexpr auto table = make_transition_table(
     state<close_wait> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<close_wait> + event<seg_syn> / r::challenge_ack = ignore,
     state<close_wait> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<close_wait> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<close_wait> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<close_wait> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<close_wait> + event<send> / r::transmit = ignore,
     state<close_wait> + event<close>[r::unread_data] / r::abort_with_reset = state<closed>,
@@ -237,6 +248,8 @@ inline constexpr auto table = make_transition_table(
     state<close_wait> + event<timeout_retransmit>[r::retries_left] / r::retransmit = ignore,
     state<close_wait> + event<timeout_retransmit> / r::time_out = state<closed>,
     state<close_wait> + event<timeout_user> / r::time_out = state<closed>,
+    state<close_wait> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<close_wait> + event<open_passive> / r::refuse_call = ignore,
     state<close_wait> + any_event = ignore,
 
     // ---- CLOSING: simultaneous close, waiting for the ACK of our FIN ----
@@ -246,7 +259,7 @@ inline constexpr auto table = make_transition_table(
     state<closing> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<closing> + event<seg_syn> / r::challenge_ack = ignore,
     state<closing> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<closing> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<closing> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<closing> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<closing> + event<abort> / r::forget = state<closed>,
     state<closing> + event<timeout_retransmit>[r::retries_left] / r::retransmit = ignore,
@@ -254,6 +267,8 @@ inline constexpr auto table = make_transition_table(
     state<closing> + event<timeout_user> / r::time_out = state<closed>,
     state<closing> + event<send> / r::refuse_call = ignore,
     state<closing> + event<close> / r::refuse_call = ignore,
+    state<closing> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<closing> + event<open_passive> / r::refuse_call = ignore,
     state<closing> + any_event = ignore,
 
     // ---- LAST-ACK: their FIN received, ours sent ----
@@ -263,7 +278,7 @@ inline constexpr auto table = make_transition_table(
     state<last_ack> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<last_ack> + event<seg_syn> / r::challenge_ack = ignore,
     state<last_ack> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<last_ack> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<last_ack> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<last_ack> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<last_ack> + event<abort> / r::forget = state<closed>,
     state<last_ack> + event<timeout_retransmit>[r::retries_left] / r::retransmit = ignore,
@@ -271,6 +286,8 @@ inline constexpr auto table = make_transition_table(
     state<last_ack> + event<timeout_user> / r::time_out = state<closed>,
     state<last_ack> + event<send> / r::refuse_call = ignore,
     state<last_ack> + event<close> / r::refuse_call = ignore,
+    state<last_ack> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<last_ack> + event<open_passive> / r::refuse_call = ignore,
     state<last_ack> + any_event = ignore,
 
     // ---- TIME-WAIT: 2 MSL, then gone (RFC 9293 3.4.2) ----
@@ -281,11 +298,13 @@ inline constexpr auto table = make_transition_table(
     state<time_wait> + event<seg_rst_in_window> / r::challenge_ack = ignore,
     state<time_wait> + event<seg_syn> / r::challenge_ack = ignore,
     state<time_wait> + event<seg_syn_ack> / r::challenge_ack = ignore,
-    state<time_wait> + event<seg_unacceptable> / r::challenge_ack = ignore,
+    state<time_wait> + event<seg_unacceptable> / r::ack_unacceptable = ignore,
     state<time_wait> + event<seg_bad_ack> / r::challenge_ack = ignore,
     state<time_wait> + event<abort> / r::forget = state<closed>,
     state<time_wait> + event<send> / r::refuse_call = ignore,
     state<time_wait> + event<close> / r::refuse_call = ignore,
+    state<time_wait> + event<open_active> / r::refuse_call = ignore, // "connection already exists"
+    state<time_wait> + event<open_passive> / r::refuse_call = ignore,
     state<time_wait> + any_event = ignore);
 } // namespace table_rows
 
