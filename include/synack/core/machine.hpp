@@ -191,7 +191,7 @@ public:
     template <class Event>
     constexpr dispatch_result process(Event e) {
         constexpr std::size_t event = Table::template event_index<Event>();
-        const auto result = dispatch_column<event>(e, std::make_index_sequence<Table::state_count>{});
+        const auto result = dispatch_column<event>(e);
         drain_queue();
         return result;
     }
@@ -214,11 +214,12 @@ private:
         }
     }
 
-    template <std::size_t Event, class Payload, std::size_t... States>
-    constexpr dispatch_result dispatch_column(Payload& payload, std::index_sequence<States...>) {
-        dispatch_result result = dispatch_result::unhandled;
-        (void)((state_ == States ? (result = run_cell<States * Table::event_count + Event>(payload), true) : false) || ...);
-        return result;
+    // A typed event: its column only, through the same switch on the state.
+    template <std::size_t Event, class Payload>
+    constexpr dispatch_result dispatch_column(Payload& payload) {
+        auto on_state = [&](auto state) { return run_cell<decltype(state)::value * Table::event_count + Event>(payload); };
+        auto unhandled = [] { return dispatch_result::unhandled; };
+        return detail::switch_on<Table::state_count, every_state>(state_, on_state, unhandled, unhandled);
     }
 
     // A switch on the state, then one on the event, as a hand-written machine has them;
