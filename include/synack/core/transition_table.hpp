@@ -300,33 +300,41 @@ public:
             std::array<cell_info, cell_count> cells{};
             std::array<std::uint16_t, row_count * event_count + 1> rows{};
         } out{};
+        // Linear in rows and cells (a table of 20 states, 70 events and 60 rows stays far
+        // inside the compilers' constant-evaluation limits): count, lay out, then fill.
+        std::array<std::uint16_t, cell_count> explicit_rows{};
+        std::array<std::uint16_t, state_count> any_rows{};
+        for (const auto& r : rows_info) {
+            if (r.any_event) ++any_rows[r.from];
+            else ++explicit_rows[r.from * event_count + r.event];
+        }
         std::uint16_t next = 0;
-        for (std::size_t s = 0; s < state_count; ++s) {
-            for (std::size_t e = 0; e < event_count; ++e) {
-                auto& cell = out.cells[s * event_count + e];
-                cell.first = next;
-                bool explicit_rows = false;
-                for (std::size_t r = 0; r < row_count; ++r)
-                    if (!rows_info[r].any_event && rows_info[r].from == s && rows_info[r].event == e) explicit_rows = true;
-                for (std::size_t r = 0; r < row_count; ++r) {
-                    const auto& ri = rows_info[r];
-                    if (ri.from != s) continue;
-                    if (explicit_rows ? (ri.any_event || ri.event != e) : !ri.any_event) continue;
-                    out.rows[next++] = static_cast<std::uint16_t>(r);
-                }
-                cell.count = static_cast<std::uint16_t>(next - cell.first);
-                if (cell.count == 0) {
-                    cell.kind = cell_kind::unhandled;
-                } else if (cell.count == 1 && !rows_info[out.rows[cell.first]].guarded &&
-                           !rows_info[out.rows[cell.first]].has_action && rows_info[out.rows[cell.first]].to == target_ignore) {
-                    cell.kind = cell_kind::ignore;
-                } else if (cell.count == 1 && !rows_info[out.rows[cell.first]].guarded &&
-                           !rows_info[out.rows[cell.first]].has_action && rows_info[out.rows[cell.first]].to == target_reject) {
-                    cell.kind = cell_kind::reject;
-                } else {
-                    cell.kind = cell_kind::rows;
+        for (std::size_t c = 0; c < cell_count; ++c) {
+            auto& cell = out.cells[c];
+            cell.first = next;
+            cell.count = explicit_rows[c] > 0 ? explicit_rows[c] : any_rows[c / event_count];
+            next = static_cast<std::uint16_t>(next + cell.count);
+        }
+        std::array<std::uint16_t, cell_count> placed{};
+        for (std::size_t r = 0; r < row_count; ++r) {
+            const auto& ri = rows_info[r];
+            if (!ri.any_event) {
+                const std::size_t c = ri.from * event_count + ri.event;
+                out.rows[out.cells[c].first + placed[c]++] = static_cast<std::uint16_t>(r);
+            } else {
+                for (std::size_t e = 0; e < event_count; ++e) {
+                    const std::size_t c = ri.from * event_count + e;
+                    if (explicit_rows[c] == 0) out.rows[out.cells[c].first + placed[c]++] = static_cast<std::uint16_t>(r);
                 }
             }
+        }
+        for (auto& cell : out.cells) {
+            const row_info* only = cell.count == 1 ? &rows_info[out.rows[cell.first]] : nullptr;
+            const bool plain = only && !only->guarded && !only->has_action;
+            if (cell.count == 0) cell.kind = cell_kind::unhandled;
+            else if (plain && only->to == target_ignore) cell.kind = cell_kind::ignore;
+            else if (plain && only->to == target_reject) cell.kind = cell_kind::reject;
+            else cell.kind = cell_kind::rows;
         }
         return out;
     }();
