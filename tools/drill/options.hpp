@@ -162,40 +162,41 @@ inline setting_outcome apply_sysctl(run_options& o, std::string name, std::strin
     };
     if (!number) return ignored("not a number");
     const std::int64_t v = *number;
+    const setting_outcome applied{setting_outcome::kind::applied, name + "=" + std::string{value}};
     const auto retries = [&](std::uint8_t& out) {
         if (v < 0 || v > 255) return ignored("out of range");
         out = static_cast<std::uint8_t>(v);
-        return setting_outcome{};
+        return applied;
     };
     auto& c = o.connection;
     if (name == "net.ipv4.tcp_rfc1337") {
         c.ignore_rst_in_time_wait = v != 0; // RFC 1337 4.2
-        return {};
+        return applied;
     }
     if (name == "net.ipv4.tcp_invalid_ratelimit") {
         if (v < 0) return ignored("negative");
         c.challenge_ack_interval = std::chrono::milliseconds{v}; // RFC 5961 7, per connection
-        return {};
+        return applied;
     }
     if (name == "net.ipv4.tcp_syn_retries") return retries(c.syn_retries);
     if (name == "net.ipv4.tcp_synack_retries") return retries(c.synack_retries);
     if (name == "net.ipv4.tcp_retries2") return retries(c.data_retries);
     if (name == "net.ipv4.tcp_sack") {
         c.sack_permitted = v != 0;
-        return {};
+        return applied;
     }
     if (name == "net.ipv4.tcp_timestamps") {
         c.timestamps = v != 0;
-        return {};
+        return applied;
     }
     if (name == "net.ipv4.tcp_window_scaling") {
         c.window_scale = v != 0 ? tcp::connection_config{}.window_scale : std::uint8_t{0};
-        return {};
+        return applied;
     }
     if (name == "net.ipv4.tcp_max_syn_backlog") {
         if (v < 1) return ignored("below 1");
         o.syn_backlog = static_cast<std::size_t>(v);
-        return {};
+        return applied;
     }
     return ignored("synack has no policy for it");
 }

@@ -440,19 +440,16 @@ private:
             ++pos_;
             if (auto e = expect_punct(']', "after the ECN codepoint")) return *e;
         }
-        // Flags: WORD, '.', WORD '.', or '-'.
+        // Flags: letters and '.' written together (`S.`, `.`, `F.`, `S.E`), or '-' for none.
         const token& f = current();
         std::string flags;
-        if (f.kind == token_kind::word) {
-            flags = f.text;
-            ++pos_;
-            if (is_punct('.') && current().begin == f.end) {
-                flags += '.';
+        if (f.kind == token_kind::word || is_punct('.')) {
+            std::size_t end = f.begin;
+            while ((current().kind == token_kind::word || is_punct('.')) && current().begin == end) {
+                flags += current().text;
+                end = current().end;
                 ++pos_;
             }
-        } else if (is_punct('.')) {
-            flags = ".";
-            ++pos_;
         } else if (is_punct('-')) {
             flags = "-";
             ++pos_;
@@ -617,11 +614,13 @@ private:
         auto r = parse_expression();
         if (!r) return r.error();
         c.result = std::move(r.value());
-        if (current().kind == token_kind::word) {
+        // An errno and a note follow on the result's line (an event's time starts the next one).
+        const int result_line = tokens_[pos_ - 1].where.line;
+        if (current().kind == token_kind::word && current().where.line == result_line) {
             c.errno_name = current().text;
             ++pos_;
         }
-        if (is_punct('(')) {
+        if (is_punct('(') && current().where.line == result_line) {
             const token open = current();
             ++pos_;
             int depth = 1;

@@ -407,7 +407,7 @@ private:
     void apply_command_event(int line, const std::string& text) {
         for (const auto& outcome : apply_command(opt_, text)) {
             if (outcome.what == setting_outcome::kind::ignored) note(line, "ignored: " + outcome.message);
-            else if (outcome.what == setting_outcome::kind::applied) trace("`" + text + "` applied");
+            else if (outcome.what == setting_outcome::kind::applied) trace("mapped onto synack's policy: " + outcome.message);
         }
     }
 
