@@ -96,6 +96,7 @@ TEST_CASE("a blocking call's return time, errno and note are read", "[drill][par
     CHECK(c.errno_name == "ECONNREFUSED");
     CHECK(c.note == "Connection refused");
     CHECK(s.events[0].text == "connect(3, ..., ...) = -1 ECONNREFUSED (Connection refused)");
+    CHECK(c.call_text == "connect(3, ..., ...)");
 }
 
 TEST_CASE("system call arguments read as numbers, symbols, or-ed flags, arrays, records and calls", "[drill][parser]") {
@@ -223,6 +224,14 @@ TEST_CASE("a time range whose end is before its start is refused", "[drill][pars
     CHECK(contains(error_of("0 `a`\n2~1 `b`\n").message, "range end not before its start"));
     CHECK(contains(error_of("0 `a`\n+2~+1 `b`\n").message, "range end not before its start"));
     CHECK(contains(error_of("0 `a`\n+2~1 `b`\n").message, "expected '+' after '~'"));
+}
+
+TEST_CASE("an errno on the next line is read as the next event, which needs a time", "[drill][parser][malformed]") {
+    const auto e = error_of("0 close(3) = -1\nEBADF\n");
+    CHECK(e.where.line == 2);
+    CHECK(e.where.column == 1);
+    CHECK(contains(e.message, "expected an event time"));
+    CHECK(contains(e.message, "got 'EBADF'"));
 }
 
 TEST_CASE("a call without its return value is refused", "[drill][parser][malformed]") {

@@ -598,6 +598,7 @@ private:
         }
         if (current().kind != token_kind::word) return fail("expected a system call name");
         c.name = current().text;
+        const std::size_t call_begin = current().begin;
         ++pos_;
         if (auto e = expect_punct('(', "after the system call's name")) return *e;
         if (!accept_punct(')')) {
@@ -610,6 +611,7 @@ private:
                 break;
             }
         }
+        c.call_text = std::string{source_.substr(call_begin, tokens_[pos_ - 1].end - call_begin)};
         if (auto e = expect_punct('=', "and the expected return value after the call")) return *e;
         auto r = parse_expression();
         if (!r) return r.error();

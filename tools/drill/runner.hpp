@@ -475,7 +475,7 @@ private:
                 return;
             }
             trace("(returns) " + p.text + " = " + format_outcome(*outcome));
-            check_result(p.line, p.text, *p.spec, *outcome);
+            check_result(p.line, *p.spec, *outcome);
         }
     }
 
@@ -870,7 +870,7 @@ private:
                 fail(line, "expected " + e.text + " to block until " + format_seconds(end) + ", it returned at once");
                 return;
             }
-            check_result(line, e.text, c, first.done);
+            check_result(line, c, first.done);
             after_step();
             return;
         }
@@ -913,17 +913,20 @@ private:
             fds_.emplace(fd, std::move(s));
             return now(fd);
         }
+        static const std::set<std::string_view> on_sockets{"bind", "listen", "accept", "connect", "close", "shutdown", "read",
+                                                           "write", "send", "recv", "fcntl", "getsockopt", "setsockopt"};
+        if (!on_sockets.contains(n)) {
+            fail(line, "expected a system call synack-drill maps onto synack (socket, bind, listen, accept, connect, close, "
+                       "shutdown, read, write, send, recv, fcntl, getsockopt, setsockopt), got " + n + "()");
+            return {};
+        }
         if (c.args.empty() || !arg(0)) {
             fail(line, "expected a file descriptor as the first argument of " + n + "()");
             return {};
         }
         const int fd = static_cast<int>(*arg(0));
         const auto it = fds_.find(fd);
-        if (it == fds_.end()) {
-            static const std::set<std::string_view> known{"bind", "listen", "accept", "connect", "close", "shutdown", "read",
-                                                          "write", "send", "recv", "fcntl", "getsockopt", "setsockopt"};
-            if (known.contains(n)) return error(err::ebadf);
-        }
+        if (it == fds_.end()) return error(err::ebadf);
         if (n == "bind") return call_bind(it->second, c);
         if (n == "listen") return call_listen(it->second);
         if (n == "accept") return call_accept(fd);
@@ -980,8 +983,7 @@ private:
             if (!need_args(4)) return {};
             return call_getsockopt(it->second, line, option_key(arg(1), arg(2)), c.args[3]);
         }
-        fail(line, "expected a system call synack-drill maps onto synack (socket, bind, listen, accept, connect, close, "
-                   "shutdown, read, write, send, recv, fcntl, getsockopt, setsockopt), got " + n + "()");
+        fail(line, "expected " + n + "() to be mapped, it is not"); // every name of `on_sockets` is handled above
         return {};
     }
 
@@ -1279,7 +1281,7 @@ private:
         return now(0);
     }
 
-    void check_result(int line, const std::string& text, const syscall_spec& c, const outcome& got) {
+    void check_result(int line, const syscall_spec& c, const outcome& got) {
         if (c.result.what == expression::kind::ellipsis) return;
         const auto want = eval(c.result);
         if (!want) {
@@ -1298,7 +1300,7 @@ private:
         if (!ok) {
             std::string expected = std::to_string(*want);
             if (want_errno) expected += " " + c.errno_name;
-            fail(line, "expected " + text.substr(0, text.find('=')) + "= " + expected + ", got " + format_outcome(got));
+            fail(line, "expected " + c.call_text + " = " + expected + ", got " + format_outcome(got));
         }
     }
 

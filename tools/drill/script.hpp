@@ -146,6 +146,7 @@ struct expression {
 /// A system call line: `+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)`.
 struct syscall_spec {
     std::string name;
+    std::string call_text{}; ///< the call as written, from its name to its closing parenthesis
     std::vector<expression> args{};
     /// For a blocking call, `...T` after the start time: when it must return (same kind of time as the start).
     std::optional<std::int64_t> end_usecs{};
