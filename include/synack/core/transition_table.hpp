@@ -329,11 +329,15 @@ public:
             }
         }
         for (auto& cell : out.cells) {
-            const row_info* only = cell.count == 1 ? &rows_info[out.rows[cell.first]] : nullptr;
-            const bool plain = only && !only->guarded && !only->has_action;
-            if (cell.count == 0) cell.kind = cell_kind::unhandled;
-            else if (plain && only->to == target_ignore) cell.kind = cell_kind::ignore;
-            else if (plain && only->to == target_reject) cell.kind = cell_kind::reject;
+            if (cell.count == 0) {
+                cell.kind = cell_kind::unhandled;
+                continue;
+            }
+            // (No pointers here: GCC's -fsanitize=undefined makes their tests non-constant.)
+            const row_info only = rows_info[out.rows[cell.first]];
+            const bool plain = cell.count == 1 && !only.guarded && !only.has_action;
+            if (plain && only.to == target_ignore) cell.kind = cell_kind::ignore;
+            else if (plain && only.to == target_reject) cell.kind = cell_kind::reject;
             else cell.kind = cell_kind::rows;
         }
         return out;
