@@ -148,7 +148,8 @@ TEST_CASE("half-open connections time out after the SYN,ACK retries and free the
     CHECK(f.server->size() == 1);
 }
 
-TEST_CASE("a segment for no connection gets the RST of RFC 9293 3.10.7.1, a RST gets nothing", "[listener]") {
+TEST_CASE("a segment for no connection is handled as LISTEN does: an ACK gets a RST, the rest is dropped (RFC 9293 3.10.7.2)",
+          "[listener]") {
     fixture f;
     f.peer.send(1001, tcp::flag::ack, seq_number{100}, seq_number{777});
     f.server->poll();
@@ -156,18 +157,36 @@ TEST_CASE("a segment for no connection gets the RST of RFC 9293 3.10.7.1, a RST 
     REQUIRE(replies.size() == 1);
     CHECK(replies[0].flags == tcp::flag_set{tcp::flag::rst});
     CHECK(replies[0].seq == seq_number{777}); // <SEQ=SEG.ACK><CTL=RST>
-    f.peer.send(1001, tcp::flag::fin, seq_number{100});
-    f.server->poll();
-    replies = f.peer.replies();
-    REQUIRE(replies.size() == 1);
-    CHECK(replies[0].flags == (tcp::flag::rst | tcp::flag::ack));
-    CHECK(replies[0].seq == seq_number{0});
-    CHECK(replies[0].ack == seq_number{101}); // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+    f.peer.send(1001, tcp::flag::fin, seq_number{100});                     // no SYN, no ACK
+    f.peer.send(1002, tcp::flag::syn | tcp::flag::fin, seq_number{100});    // SYN with FIN: Linux drops it
     f.peer.send(1001, tcp::flag::rst, seq_number{100});
     f.server->poll();
     CHECK(f.peer.replies().empty());
     CHECK(f.server->size() == 0);
-    CHECK(f.server->counters().stray_segments == 3);
+    CHECK(f.server->counters().stray_segments == 4);
+}
+
+TEST_CASE("an accepted connection's data is retransmitted by the listener's timers", "[listener]") {
+    fixture f;
+    f.peer.send(1001, tcp::flag::syn, seq_number{100});
+    f.server->poll();
+    const auto syn_ack = f.peer.replies().at(0);
+    f.peer.send(1001, tcp::flag::ack, seq_number{101}, syn_ack.seq + 1);
+    f.server->poll();
+    auto accepted = f.server->accept();
+    REQUIRE(accepted);
+    const std::array<std::uint8_t, 4> data{1, 2, 3, 4};
+    REQUIRE(accepted->send(data) == 4);
+    REQUIRE(f.peer.replies().size() == 1); // the data; the peer does not acknowledge it
+    const auto next = f.server->next_deadline();
+    REQUIRE(next.armed());
+    CHECK(next.at() - f.clock.now() == std::chrono::seconds{1}); // RFC 6298 2.1: the initial RTO
+    (void)f.clock.set(next.at());
+    f.server->poll();
+    const auto again = f.peer.replies();
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].seq == syn_ack.seq + 1);
+    CHECK(f.server->connection_totals().retransmissions == 1);
 }
 
 TEST_CASE("a reset connection's slot is reused by the next SYN", "[listener]") {

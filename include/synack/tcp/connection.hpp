@@ -734,7 +734,11 @@ public:
         return n;
     }
     /// RECEIVE: copies out what arrived in order; returns how many bytes.
-    constexpr std::size_t receive(std::span<std::uint8_t> out) { return core().read(out); }
+    constexpr std::size_t receive(std::span<std::uint8_t> out) {
+        const std::size_t n = core().read(out);
+        after_call();
+        return n;
+    }
     /// CLOSE: no more data from us; a FIN follows what is queued. With unread data,
     /// the connection is reset instead (RFC 9293 3.6).
     constexpr call_error close() { return call(events::close{}); }
@@ -839,7 +843,12 @@ private:
         machine_ref().process(e);
         core().set_state(state());
         core().flush();
+        after_call();
         return core().control_block().last_error;
+    }
+    // A user call may arm a timer: a listener learns of it through its handle's hook.
+    constexpr void after_call() {
+        if constexpr (requires(Derived& d) { d.timers_changed(); }) static_cast<Derived&>(*this).timers_changed();
     }
     template <class Event>
     constexpr void dispatch_timeout(Event e) {

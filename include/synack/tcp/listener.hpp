@@ -5,8 +5,8 @@
 /// machine (TCB, state, buffers) and a few bytes of index; they share the transport,
 /// clock, ISN policy and settings. Half-open connections are bounded by a backlog, so a
 /// SYN flood cannot grow memory or evict established connections (a SYN past the
-/// backlog is dropped, as Linux does without SYN cookies). A segment for no connection
-/// gets the RST of RFC 9293 3.10.7.1.
+/// backlog is dropped, as Linux does without SYN cookies). A segment for no connection is
+/// handled as LISTEN handles it (RFC 9293 3.10.7.2): an ACK gets a RST, the rest is dropped.
 ///
 /// The listener is large for large `Capacity` (1M connections are about 170 MB): make it
 /// with `std::make_unique`, not on the stack.
@@ -34,7 +34,7 @@ struct listener_config {
 struct listener_counters {
     std::uint64_t accepted_syns = 0;  ///< SYNs that made a new connection
     std::uint64_t dropped_syns = 0;   ///< SYNs dropped: backlog or table full
-    std::uint64_t stray_segments = 0; ///< segments for no connection (answered with RST unless RST)
+    std::uint64_t stray_segments = 0; ///< segments for no connection (those with ACK answered with RST)
     std::uint64_t not_for_us = 0;     ///< frames for another port, or that did not parse
 };
 
@@ -68,12 +68,18 @@ public:
         constexpr machine_type& machine() noexcept { return *machine_; }
         constexpr const machine_type& machine() const noexcept { return *machine_; }
         constexpr std::uint32_t id() const noexcept { return id_; }
+        /// Called after each user call: the listener's next timer covers this connection's.
+        constexpr void timers_changed() noexcept {
+            if (next_timer_) *next_timer_ = earliest(*next_timer_, this->next_deadline());
+        }
 
     private:
         friend class listener;
-        constexpr handle(machine_type* m, std::uint32_t id) noexcept : machine_{m}, id_{id} {}
+        constexpr handle(machine_type* m, std::uint32_t id, core::deadline* next_timer = nullptr) noexcept
+            : machine_{m}, id_{id}, next_timer_{next_timer} {}
         machine_type* machine_;
         std::uint32_t id_;
+        core::deadline* next_timer_;
     };
 
     /// A listener on `local` (its address may be left unspecified to take any).
@@ -148,8 +154,11 @@ public:
             deliver(id, s, from, to);
             return;
         }
-        // No connection: answer as CLOSED does (RFC 9293 3.10.7.1).
+        // No connection: the listener is in LISTEN for it (RFC 9293 3.10.7.2): a RST is
+        // dropped, an ACK gets <SEQ=SEG.ACK><CTL=RST>, anything else (no SYN and no ACK, or
+        // SYN with FIN, which Linux drops) is dropped.
         ++counters_.stray_segments;
+        if (f.has(flag::rst) || !f.has(flag::ack)) return;
         machine_type closed{connection_table, core_type{&env_}};
         closed.context().control_block().local = to;
         handle{&closed, none}.on_segment(s, from, to);
@@ -179,12 +188,12 @@ public:
             const slot_id id = accept_queue_[accept_head_];
             accept_head_ = (accept_head_ + 1) % Capacity;
             --accept_count_;
-            if (slots_[id].state() != static_cast<std::size_t>(state::closed)) return handle{&slots_[id], id};
+            if (slots_[id].state() != static_cast<std::size_t>(state::closed)) return handle{&slots_[id], id, &next_timer_};
         }
         return std::nullopt;
     }
     /// The connection `id` (from `handle::id`).
-    constexpr handle at(std::uint32_t id) noexcept { return handle{&slots_[id], id}; }
+    constexpr handle at(std::uint32_t id) noexcept { return handle{&slots_[id], id, &next_timer_}; }
 
     /// Connections in the table (any state but CLOSED), and those half-open.
     constexpr std::size_t size() const noexcept { return Capacity - free_count_; }
