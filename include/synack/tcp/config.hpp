@@ -35,8 +35,9 @@ struct connection_config {
     /// (Linux's per-socket net.ipv4.tcp_invalid_ratelimit; a global limit is a side channel, CVE-2016-5696).
     std::chrono::milliseconds challenge_ack_interval{500};
 
-    /// The receive window we advertise, in bytes (before scaling).
-    std::uint32_t receive_window = 65'535;
+    /// The most receive window we advertise, in bytes (0: the receive buffer's free
+    /// space, which is always the limit too).
+    std::uint32_t receive_window = 0;
     /// The MSS we announce on our SYN (RFC 9293 3.7.1); the transport's MTU may lower it.
     std::uint16_t mss = 1'460;
     /// The window scale shift we offer (RFC 7323 2.2); 0 offers none. Linux offers 7 for its default buffers.

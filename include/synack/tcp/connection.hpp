@@ -446,7 +446,8 @@ public:
     /// The receive window: free buffer space (the right edge never moves left, as data
     /// taken advances RCV.NXT by what it fills), at most 65535 << scale (RFC 7323 2.3).
     constexpr std::uint32_t receive_window() const noexcept {
-        const std::uint64_t limit = std::uint64_t{65535} << tcb_.rcv_wscale;
+        std::uint64_t limit = std::uint64_t{65535} << tcb_.rcv_wscale;
+        if (env_->config.receive_window > 0 && env_->config.receive_window < limit) limit = env_->config.receive_window;
         const std::uint64_t free = received_.free();
         return static_cast<std::uint32_t>(free < limit ? free : limit);
     }
