@@ -12,11 +12,8 @@
 #include <synack/tcp/connection.hpp>
 #include <synack/tcp/isn.hpp>
 #include <synack/tcp/listener.hpp>
-#include <synack/transport/tun.hpp>
-#if __has_include(<synack/transport/pcap.hpp>)
 #include <synack/transport/pcap.hpp> // --pcap
-#define SYNACK_TUN_PCAP 1
-#endif
+#include <synack/transport/tun.hpp>
 
 #include <algorithm>
 #include <array>
@@ -284,14 +281,6 @@ std::optional<options> parse_options(int argc, char** argv, int& status) {
     }
     if (opt.kernel_address && opt.kernel_address->v6 != opt.local_address->v6)
         return usage("--kernel-address and --local must be of one family"), std::nullopt;
-#if !defined(SYNACK_TUN_PCAP)
-    if (opt.pcap) {
-        // Recording needs the pcap transport (synack/transport/pcap.hpp), which this build lacks.
-        std::fprintf(stderr, "synack-tun: --pcap %s: recording is not implemented in this build; capture the device with "
-                             "tcpdump -i %s -w FILE instead\n", opt.pcap->c_str(), opt.device.c_str());
-        return std::nullopt;
-    }
-#endif
     status = exit_normal;
     return opt;
 }
@@ -349,7 +338,6 @@ private:
 };
 
 // What reaches the device, recorded into --pcap's file when one is given.
-#if defined(SYNACK_TUN_PCAP)
 using recorded_device = transport::pcap_recorder<transport::tun_device>;
 recorded_device record(transport::tun_device device, const options& opt) {
     return recorded_device{std::move(device), opt.pcap ? opt.pcap->c_str() : nullptr}; // no path: records nothing
@@ -360,12 +348,6 @@ bool recording_failed(const recorded_device& r, const options& opt) {
     std::fprintf(stderr, "synack-tun: --pcap %s: %s\n", opt.pcap ? opt.pcap->c_str() : "", std::strerror(r.system_error()));
     return true;
 }
-#else
-using recorded_device = transport::tun_device;
-recorded_device record(transport::tun_device device, const options&) { return device; }
-transport::tun_device& device_of(recorded_device& r) { return r; }
-bool recording_failed(const recorded_device&, const options&) { return false; }
-#endif
 
 // The TUN device as the connection's transport (recorded with --pcap), printing frames
 // with --trace and dropping them with --drop before they reach it or after they left it.
