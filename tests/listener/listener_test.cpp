@@ -166,6 +166,24 @@ TEST_CASE("a segment for no connection is handled as LISTEN does: an ACK gets a 
     CHECK(f.server->counters().stray_segments == 4);
 }
 
+TEST_CASE("a connection the user aborts leaves the table at the next poll", "[listener]") {
+    fixture f;
+    f.peer.send(1001, tcp::flag::syn, seq_number{100});
+    f.server->poll();
+    const auto syn_ack = f.peer.replies().at(0);
+    f.peer.send(1001, tcp::flag::ack, seq_number{101}, syn_ack.seq + 1);
+    f.server->poll();
+    auto accepted = f.server->accept();
+    REQUIRE(accepted);
+    CHECK(accepted->abort() == tcp::call_error::none);
+    CHECK(accepted->abort() == tcp::call_error::does_not_exist); // a second call changes nothing
+    const auto reset = f.peer.replies();
+    REQUIRE(reset.size() == 1);
+    CHECK(reset[0].flags == tcp::flag_set{tcp::flag::rst});
+    f.server->poll();
+    CHECK(f.server->size() == 0);
+}
+
 TEST_CASE("an accepted connection's data is retransmitted by the listener's timers", "[listener]") {
     fixture f;
     f.peer.send(1001, tcp::flag::syn, seq_number{100});

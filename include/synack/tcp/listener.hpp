@@ -68,18 +68,21 @@ public:
         constexpr machine_type& machine() noexcept { return *machine_; }
         constexpr const machine_type& machine() const noexcept { return *machine_; }
         constexpr std::uint32_t id() const noexcept { return id_; }
-        /// Called after each user call: the listener's next timer covers this connection's.
+        /// Called after each user call: the listener's next timer covers this connection's,
+        /// and a connection the call ended (ABORT, CLOSE with unread data) is forgotten at the next poll.
         constexpr void timers_changed() noexcept {
-            if (next_timer_) *next_timer_ = earliest(*next_timer_, this->next_deadline());
+            if (!owner_) return;
+            owner_->next_timer_ = earliest(owner_->next_timer_, this->next_deadline());
+            if (this->state() == state::closed) owner_->forget_later(id_);
         }
 
     private:
         friend class listener;
-        constexpr handle(machine_type* m, std::uint32_t id, core::deadline* next_timer = nullptr) noexcept
-            : machine_{m}, id_{id}, next_timer_{next_timer} {}
+        constexpr handle(machine_type* m, std::uint32_t id, listener* owner = nullptr) noexcept
+            : machine_{m}, id_{id}, owner_{owner} {}
         machine_type* machine_;
         std::uint32_t id_;
-        core::deadline* next_timer_;
+        listener* owner_;
     };
 
     /// A listener on `local` (its address may be left unspecified to take any).
@@ -188,12 +191,12 @@ public:
             const slot_id id = accept_queue_[accept_head_];
             accept_head_ = (accept_head_ + 1) % Capacity;
             --accept_count_;
-            if (slots_[id].state() != static_cast<std::size_t>(state::closed)) return handle{&slots_[id], id, &next_timer_};
+            if (slots_[id].state() != static_cast<std::size_t>(state::closed)) return handle{&slots_[id], id, this};
         }
         return std::nullopt;
     }
     /// The connection `id` (from `handle::id`).
-    constexpr handle at(std::uint32_t id) noexcept { return handle{&slots_[id], id, &next_timer_}; }
+    constexpr handle at(std::uint32_t id) noexcept { return handle{&slots_[id], id, this}; }
 
     /// Connections in the table (any state but CLOSED), and those half-open.
     constexpr std::size_t size() const noexcept { return Capacity - free_count_; }
@@ -222,11 +225,18 @@ private:
             accept_queue_[(accept_head_ + accept_count_) % Capacity] = id;
             ++accept_count_;
         }
-        if (after == state::closed || after == state::listen) closing_[closing_count_++] = id;
+        if (after == state::closed || after == state::listen) forget_later(id);
+    }
+    // Queues a connection to be forgotten at the next poll, once.
+    constexpr void forget_later(slot_id id) noexcept {
+        if (forgetting_[id]) return;
+        forgetting_[id] = true;
+        closing_[closing_count_++] = id;
     }
     constexpr void release_closed() {
         for (std::size_t i = 0; i < closing_count_; ++i) {
             const slot_id id = closing_[i];
+            forgetting_[id] = false;
             machine_type& m = slots_[id];
             const auto st = static_cast<state>(m.state());
             if (st != state::closed && st != state::listen) continue; // reopened meanwhile
@@ -289,6 +299,7 @@ private:
     std::array<slot_id, Capacity> accept_queue_{};
     std::size_t accept_head_ = 0, accept_count_ = 0;
     std::array<slot_id, Capacity> closing_{};
+    std::array<bool, Capacity> forgetting_{};
     std::size_t closing_count_ = 0;
 };
 
